@@ -1,0 +1,204 @@
+"""`train(config) -> Run`: the one training path shared by notebooks, tests and the lab's Train button.
+
+It seeds everything, builds the model, fits it with the health probes attached, stops cleanly on a
+stop request or a diverging loss, and returns a `Run` holding the history, the probe records and the
+trained model.  It never touches widgets: the lab watches progress through `on_epoch`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import threading
+import time
+from typing import Callable, Optional
+
+import keras
+import numpy as np
+import pandas as pd
+
+from .config import RunConfig
+from .data import Dataset, load_dataset
+from .model import build_model, targets
+from .probes import HISTOGRAM_EDGES, PROBE_ROWS, HealthProbe
+from .schedules import schedule_callbacks
+
+# One run at a time per process: seeding and clear_session are global to Keras, so two concurrent
+# runs (the lab's thread and a notebook cell) would spoil each other's reproducibility.
+_TRAINING_LOCK = threading.Lock()
+
+DIVERGENCE_FACTOR = 100.0  # an epoch loss this many times the initial loss counts as divergence
+
+
+@dataclasses.dataclass
+class Run:
+    """The outcome of one training run; filled in epoch by epoch while it trains."""
+
+    config: RunConfig
+    dataset: Dataset
+    status: str = "running"  # "running" | "finished" | "stopped" | "diverged" | "early-stopped"
+    message: str = ""
+    epochs_done: int = 0
+    wall_time: float = 0.0
+    model: Optional[keras.Model] = None
+    _history: list = dataclasses.field(default_factory=list, repr=False)
+    _probe: Optional[HealthProbe] = dataclasses.field(default=None, repr=False)
+
+    @property
+    def history(self) -> pd.DataFrame:
+        """One row per epoch: epoch, loss, val_loss, the metric (accuracy or mae) and its val_ twin, lr."""
+        return pd.DataFrame(self._history)
+
+    @property
+    def gradients(self) -> pd.DataFrame:
+        """One row per (epoch, layer); epoch 0 is the initialized network."""
+        return pd.DataFrame(self._probe.records_gradients if self._probe else [])
+
+    @property
+    def gradient_histograms(self) -> pd.DataFrame:
+        """One row per (epoch, layer): `counts` of log10 |gradient| on `histogram_edges`, and `zeros`."""
+        return pd.DataFrame(self._probe.records_histograms if self._probe else [])
+
+    @property
+    def activations(self) -> pd.DataFrame:
+        """One row per (epoch, hidden layer): mean, std, saturated and dead fractions."""
+        return pd.DataFrame(self._probe.records_activations if self._probe else [])
+
+    histogram_edges = HISTOGRAM_EDGES
+
+    @property
+    def metric(self) -> str:
+        return "mae" if self.dataset.task == "regression" else "accuracy"
+
+    def final(self, column: str) -> float:
+        """The last recorded value of a history column (NaN if there is none)."""
+        hist = self.history
+        return float(hist[column].iloc[-1]) if column in hist and len(hist) else float("nan")
+
+    def layer_gradient(self, column: str = "grad_mean_abs", epoch: int = -1) -> pd.Series:
+        """One gradient statistic per layer at one epoch (-1: the last recorded epoch)."""
+        grads = self.gradients
+        if grads.empty:
+            return pd.Series(dtype=float)
+        epoch = int(grads["epoch"].max()) if epoch == -1 else epoch
+        rows = grads[grads["epoch"] == epoch].sort_values("layer_index")
+        return pd.Series(rows[column].to_numpy(), index=rows["layer"].to_numpy(), name=column)
+
+    def summary(self) -> str:
+        """One line in words: status, epochs, final losses and the metric."""
+        line = f"{self.status}: {self.epochs_done} of {self.config.epochs} epochs in {self.wall_time:.1f} s"
+        if self._history:
+            line += (f"; loss {self.final('loss'):.4g}, val_loss {self.final('val_loss'):.4g}, "
+                     f"val_{self.metric} {self.final('val_' + self.metric):.3f}")
+        return line + (f". {self.message}" if self.message else "")
+
+    def _repr_html_(self) -> str:
+        return f"<b>Run</b> ({self.config.describe()}): {self.summary()}"
+
+
+class _RunRecorder(keras.callbacks.Callback):
+    """Writes each epoch into the Run, detects divergence and stop requests, and reports progress."""
+
+    def __init__(self, run: Run, on_epoch, on_batch, stop_event):
+        super().__init__()
+        self.run, self.on_epoch, self.on_batch, self.stop_event = run, on_epoch, on_batch, stop_event
+        self.initial_loss: Optional[float] = None
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch + 1
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = float((logs or {}).get("loss", 0.0))
+        if self.initial_loss is None:
+            self.initial_loss = loss
+        if not math.isfinite(loss):
+            self._diverge(f"the loss became {loss} at epoch {self.epoch}, step {batch + 1}")
+        elif self.stop_event is not None and self.stop_event.is_set():
+            self.run.status, self.run.message = "stopped", f"stopped by request during epoch {self.epoch}"
+            self.model.stop_training = True
+        if self.on_batch is not None:
+            self.on_batch(self.run, self.epoch, batch + 1, loss)
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = dict(logs or {})
+        row = {"epoch": epoch + 1}
+        row.update({k: float(v) for k, v in logs.items() if k != "learning_rate"})
+        row["lr"] = float(np.asarray(self.model.optimizer.learning_rate))
+        self.run._history.append(row)
+        self.run.epochs_done = epoch + 1
+        loss = row.get("loss", float("nan"))
+        if self.run.status == "running":
+            if not math.isfinite(loss):
+                self._diverge(f"the loss became {loss} at epoch {epoch + 1}")
+            elif self.initial_loss and loss > DIVERGENCE_FACTOR * max(self.initial_loss, 1e-3):
+                self._diverge(f"the loss grew from {self.initial_loss:.3g} to {loss:.3g} by epoch "
+                              f"{epoch + 1}")
+        if self.on_epoch is not None:
+            self.on_epoch(self.run)
+
+    def _diverge(self, why: str) -> None:
+        if self.run.status != "diverged":
+            self.run.status = "diverged"
+            self.run.message = f"Diverged: {why}. Try a smaller learning rate or gradient clipping."
+        self.model.stop_training = True
+
+
+def probe_batch(config: RunConfig, dataset: Dataset) -> tuple[np.ndarray, np.ndarray]:
+    """The fixed rows every probe measures on: the first PROBE_ROWS training rows."""
+    return dataset.x_train[:PROBE_ROWS], targets(config, dataset, dataset.y_train[:PROBE_ROWS])
+
+
+def train(config: RunConfig, dataset: Optional[Dataset] = None, *,
+          on_epoch: Optional[Callable[[Run], None]] = None,
+          on_batch: Optional[Callable[[Run, int, int, float], None]] = None,
+          stop_event: Optional[threading.Event] = None,
+          callbacks: tuple = (), probes: bool = True) -> Run:
+    """Train the model `config` describes and return the `Run`; never raises on divergence.
+
+    dataset: use this `Dataset` instead of `load_dataset(config.dataset, ...)` (for custom data).
+    on_epoch: called with the Run after every epoch (the lab redraws from it).
+    on_batch: called with (run, epoch, step, running loss) after every step.
+    stop_event: when set, the run stops after the current step with status "stopped".
+    callbacks: extra Keras callbacks.  probes: attach the health probes (on by default).
+    """
+    if not isinstance(config, RunConfig):
+        raise TypeError(f"train(config): config must be a RunConfig, got {type(config).__name__}")
+    if dataset is None:
+        dataset = load_dataset(config.dataset, standardize=config.standardize,
+                               train_fraction=config.train_fraction)
+    run = Run(config=config, dataset=dataset)
+    with _TRAINING_LOCK:
+        start = time.perf_counter()
+        keras.backend.clear_session()
+        keras.utils.set_random_seed(config.seed)
+        model = build_model(config, dataset)
+        run.model = model
+        cbs: list = [_RunRecorder(run, on_epoch, on_batch, stop_event)]
+        if probes:
+            run._probe = HealthProbe(*probe_batch(config, dataset))
+            cbs.insert(0, run._probe)
+        early = None
+        if config.early_stopping_patience is not None:
+            early = keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.early_stopping_patience,
+                                                  restore_best_weights=True)
+            cbs.append(early)
+        cbs.extend(schedule_callbacks(config))
+        cbs.extend(callbacks)
+        if stop_event is None or not stop_event.is_set():
+            model.fit(dataset.x_train, targets(config, dataset, dataset.y_train),
+                      validation_data=(dataset.x_val, targets(config, dataset, dataset.y_val)),
+                      batch_size=config.batch_size, epochs=config.epochs, shuffle=True, verbose=0,
+                      callbacks=cbs)
+        else:
+            run.status, run.message = "stopped", "stopped before the first step"
+        run.wall_time = time.perf_counter() - start
+    if run.status == "running":
+        if early is not None and early.stopped_epoch > 0:
+            run.status = "early-stopped"
+            run.message = (f"early stopping after epoch {run.epochs_done}: val_loss had not improved for "
+                           f"{config.early_stopping_patience} epochs; weights restored from epoch "
+                           f"{early.best_epoch + 1}")
+        else:
+            run.status = "finished"
+    return run
