@@ -91,7 +91,7 @@ class TrainingLab:
         if unknown:
             raise ValueError(f"TrainingLab(figures): unknown figure(s) {unknown}; allowed: {', '.join(FIGURES)}")
         self._base = config
-        self.controls: dict[str, ipw.Widget] = {f: make_control(f, getattr(config, f)) for f in controls}
+        self.controls: dict[str, ipw.Widget] = {f: make_control(f, getattr(config, f, None)) for f in controls}
         self.presets = dict(CLASSIC_PRESETS if presets is None else presets)
         for name, values in self.presets.items():
             config.replace(**values)  # reject a bad preset now, with the field named

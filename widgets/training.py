@@ -112,13 +112,13 @@ class _RunRecorder(keras.callbacks.Callback):
         loss = float((logs or {}).get("loss", 0.0))
         if self.initial_loss is None:
             self.initial_loss = loss
+        if self.on_batch is not None:
+            self.on_batch(self.run, self.epoch, batch + 1, loss)
         if not math.isfinite(loss):
             self._diverge(f"the loss became {loss} at epoch {self.epoch}, step {batch + 1}")
         elif self.stop_event is not None and self.stop_event.is_set():
             self.run.status, self.run.message = "stopped", f"stopped by request during epoch {self.epoch}"
             self.model.stop_training = True
-        if self.on_batch is not None:
-            self.on_batch(self.run, self.epoch, batch + 1, loss)
 
     def on_epoch_end(self, epoch, logs=None):
         logs = dict(logs or {})

@@ -1,0 +1,116 @@
+"""The lab driven from Python, as nbval and a learner's clicks would drive it (no browser)."""
+
+import time
+
+import pytest
+
+import widgets as w
+from widgets import lab as lab_module
+
+CONTROLS = ("activation", "initializer", "depth", "dropout", "clipnorm", "optimizer", "learning_rate")
+
+
+@pytest.fixture
+def lab():
+    lab = w.TrainingLab(w.RunConfig(depth=2, width=8, epochs=3, batch_size=64), controls=CONTROLS)
+    yield lab
+    lab.close()
+
+
+def _points(lab):
+    data = lab.figures["curves"].data
+    return len(data[0].x or ()) if data else 0
+
+
+def test_controls_are_bound_to_their_fields(lab):
+    assert list(lab.controls) == list(CONTROLS)
+    lab.controls["activation"].value = "tanh"
+    lab.controls["learning_rate"].value = 0.01
+    lab.controls["clipnorm"].value = 1.0
+    cfg = lab.config
+    assert (cfg.activation, cfg.learning_rate, cfg.clipnorm, cfg.epochs) == ("tanh", pytest.approx(0.01), 1.0, 3)
+
+
+def test_run_uses_the_controls_and_fills_the_figures(lab):
+    lab.set(activation="sigmoid", depth=3)
+    run = lab.run()
+    assert run.status == "finished" and run.config.activation == "sigmoid" and run.config.depth == 3
+    assert _points(lab) == 3
+    assert [t.name for t in lab.figures["histogram"].data] == ["hidden 1", "hidden 2", "hidden 3", "output"]
+    assert "Finished after 3 of 3 epochs" in lab.status_text
+
+
+def test_pinned_run_stays_as_a_faded_reference(lab):
+    lab.run()
+    lab.pin()
+    lab.set(activation="tanh")
+    lab.run()
+    names = [t.name for t in lab.figures["curves"].data]
+    pinned = [t for t in lab.figures["curves"].data if t.name.startswith("pinned:")]
+    assert len(pinned) == 4 and all(t.opacity < 1 for t in pinned) and "train" in names
+    assert "relu" in pinned[0].name
+    lab.clear_pins()
+    assert not any(t.name.startswith("pinned:") for t in lab.figures["curves"].data)
+
+
+def test_train_button_trains_in_the_background_and_stop_ends_it(lab):
+    lab.set(depth=2)
+    lab.controls["activation"].value = "relu"
+    lab._base = lab._base.replace(epochs=200)
+    lab.train_button.click()
+    assert lab.is_running and lab.train_button.disabled and not lab.stop_button.disabled
+    deadline = time.time() + 60
+    while _points(lab) < 2 and time.time() < deadline:  # the curve grows while training goes on
+        time.sleep(0.05)
+    assert 2 <= _points(lab) < 200 and lab.is_running
+    assert "Epoch" in lab.status_text and "of 200" in lab.status_text
+    lab.stop_button.click()
+    run = lab.wait(timeout=30)
+    assert run.status == "stopped" and run.epochs_done < 200
+    assert "Stopped after" in lab.status_text and not lab.train_button.disabled
+
+
+def test_contradictory_controls_are_reported_in_words(lab):
+    lab2 = w.TrainingLab(w.RunConfig(epochs=1), controls=("clipnorm", "clipvalue"))
+    lab2.controls["clipnorm"].value = 1.0
+    lab2.controls["clipvalue"].value = 0.5
+    lab2.train_button.click()
+    assert not lab2.is_running
+    assert "Cannot train with these settings" in lab2.status_text and "clipvalue" in lab2.status_text
+    with pytest.raises(ValueError, match="clipvalue"):
+        lab2.run()
+    lab2.close()
+
+
+def test_presets_set_several_controls_at_once(lab):
+    lab.preset_menu.value = "deep sigmoid: vanishing gradients"
+    assert lab.config.activation == "sigmoid" and lab.config.depth == 8
+    assert lab.preset_menu.value is None and "applied" in lab.status_text
+    lab.apply_preset("learning rate far too high: divergence")
+    assert lab.config.optimizer == "sgd"
+    with pytest.raises(ValueError, match="Unknown preset"):
+        lab.apply_preset("nope")
+
+
+def test_divergence_preset_diverges_and_says_so(lab):
+    lab.apply_preset("learning rate far too high: divergence")
+    run = lab.run()
+    assert run.status == "diverged" and "Diverged" in lab.status_text
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(ValueError, match="No control for 'colour'"):
+        w.TrainingLab(controls=("colour",))
+    with pytest.raises(ValueError, match="unknown figure"):
+        w.TrainingLab(figures=("pie",))
+    with pytest.raises(ValueError, match="depth"):
+        w.TrainingLab(presets={"bad": {"depth": 0}})
+
+
+def test_rerunning_the_cell_replaces_the_old_lab(monkeypatch):
+    monkeypatch.setattr(lab_module, "_current_cell_id", lambda: "cell-1")
+    first = w.TrainingLab(w.RunConfig(epochs=1))
+    second = w.TrainingLab(w.RunConfig(epochs=1))
+    assert first.train_button.comm is None and first.widget.comm is None  # closed
+    assert second.train_button.comm is not None
+    second.close()
