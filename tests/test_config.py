@@ -5,7 +5,7 @@ from widgets.config import field_names
 
 BAD_VALUES = {
     "dataset": ["mnist", 3], "standardize": ["yes", 1], "train_fraction": [0, 1.5, "half"],
-    "activation": ["relu6x", None], "initializer": ["xavier", ""], "depth": [0, 2.5, True, 65],
+    "activation": ["relu6x", None], "initializer": ["xavier", ""], "init_scale": [0.0, -1.0], "depth": [0, 2.5, True, 65],
     "width": [0, -3, "32"], "batchnorm": [1, "on"], "batchnorm_position": ["middle"],
     "output_activation": ["softplus2"], "loss": ["cross_entropy"], "dropout": [-0.1, 1.0, float("nan")],
     "l1": [-1e-3, float("inf")], "l2": [-1.0, "0.1"], "max_norm": [0.0, -1.0],

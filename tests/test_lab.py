@@ -35,7 +35,7 @@ def test_run_uses_the_controls_and_fills_the_figures(lab):
     lab.set(activation="sigmoid", depth=3)
     run = lab.run()
     assert run.status == "finished" and run.config.activation == "sigmoid" and run.config.depth == 3
-    assert _points(lab) == 3
+    assert _points(lab) == 4  # epoch 0 (untrained) and epochs 1-3
     assert [t.name for t in lab.figures["histogram"].data] == ["hidden 1", "hidden 2", "hidden 3", "output"]
     assert "Finished after 3 of 3 epochs" in lab.status_text
 
@@ -60,9 +60,9 @@ def test_train_button_trains_in_the_background_and_stop_ends_it(lab):
     lab.train_button.click()
     assert lab.is_running and lab.train_button.disabled and not lab.stop_button.disabled
     deadline = time.time() + 60
-    while _points(lab) < 2 and time.time() < deadline:  # the curve grows while training goes on
+    while _points(lab) < 3 and time.time() < deadline:  # the curve grows while training goes on
         time.sleep(0.05)
-    assert 2 <= _points(lab) < 200 and lab.is_running
+    assert 3 <= _points(lab) < 200 and lab.is_running
     assert "Epoch" in lab.status_text and "of 200" in lab.status_text
     lab.stop_button.click()
     run = lab.wait(timeout=30)

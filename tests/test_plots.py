@@ -28,7 +28,8 @@ def test_curves_hold_every_epoch_and_pinned_runs_fade(run):
     live = [t for t in fig.data if not t.name.startswith("pinned")]
     pinned = [t for t in fig.data if t.name.startswith("pinned")]
     assert len(live) == 4 and len(pinned) == 4
-    assert list(live[0].x) == [1, 2] and all(t.opacity < 1 for t in pinned)
+    assert list(live[0].x) == [0, 1, 2] and all(t.opacity < 1 for t in pinned)
+    assert live[0].y[0] == run.initial["loss"]
 
 
 def test_histogram_has_a_line_per_layer_summing_to_100_percent(run):

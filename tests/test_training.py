@@ -14,6 +14,8 @@ def test_finished_run_has_history_and_probes(tiny):
     assert list(run.history["epoch"]) == [1, 2, 3]
     assert run.model is not None and run.wall_time > 0
     assert "finished: 3 of 3 epochs" in run.summary()
+    assert set(run.initial) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert run.initial["loss"] > run.final("loss")
 
 
 def test_same_config_gives_identical_histories(tiny):
@@ -66,7 +68,7 @@ def test_early_stopping_restores_best_weights():
 def test_on_epoch_sees_the_run_grow(tiny):
     seen = []
     w.train(tiny, on_epoch=lambda run: seen.append((run.epochs_done, len(run.history))))
-    assert seen == [(1, 1), (2, 2), (3, 3)]
+    assert seen == [(0, 0), (1, 1), (2, 2), (3, 3)]
 
 
 def test_deep_sigmoid_vanishes_and_relu_he_does_not():

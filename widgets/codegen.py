@@ -56,9 +56,17 @@ def _data_lines(config: RunConfig, dataset: Dataset) -> list[str]:
     return lines
 
 
+def _initializer_expr(config: RunConfig) -> str:
+    if config.init_scale is None:
+        return repr(config.initializer)
+    if config.initializer == "random_normal":
+        return f"keras.initializers.RandomNormal(stddev={config.init_scale!r})"
+    return f"keras.initializers.RandomUniform({-config.init_scale!r}, {config.init_scale!r})"
+
+
 def _hidden_lines(config: RunConfig) -> list[str]:
     bn_before = config.batchnorm and config.batchnorm_position == "before"
-    args = [str(config.width), f"kernel_initializer={config.initializer!r}"]
+    args = [str(config.width), f"kernel_initializer={_initializer_expr(config)}"]
     if config.l1 or config.l2:
         args.insert(2, f"kernel_regularizer=keras.regularizers.L1L2(l1={config.l1!r}, l2={config.l2!r})")
     if config.max_norm is not None:
@@ -140,7 +148,7 @@ def keras_code(config: RunConfig) -> str:
                   f"keras.utils.to_categorical(y_val, {units})  # {loss} compares whole vectors"]
     lines += ["", "# Model", "layers = [keras.Input(shape=(x_train.shape[1],))]", *_hidden_lines(config),
               f"layers.append(keras.layers.Dense({units}, activation={out_act!r}, "
-              f"kernel_initializer={config.initializer!r}))",
+              f"kernel_initializer={_initializer_expr(config)}))",
               "model = keras.Sequential(layers)", ""] + lr_lines + [
               "model.compile(", f"    optimizer={_optimizer_expr(config, lr_expr)},",
               f"    loss={loss!r}, metrics=[{metric!r}], jit_compile=False)", "",

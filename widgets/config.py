@@ -56,6 +56,7 @@ class RunConfig:
     # architecture
     activation: str = "relu"
     initializer: str = "glorot_uniform"
+    init_scale: Optional[float] = None  # stddev of "random_normal" / half-width of "random_uniform"
     depth: int = 3
     width: int = 32
     batchnorm: bool = False
@@ -112,6 +113,11 @@ class RunConfig:
         for name in ("max_norm", "clipnorm", "clipvalue", "global_clipnorm"):
             if getattr(self, name) is not None:
                 self._check_number(name, 0.0, 1e9, low_open=True, or_none=True)
+        if self.init_scale is not None:
+            if self.initializer not in ("random_normal", "random_uniform"):
+                _fail("init_scale", self.init_scale, "None unless initializer is 'random_normal' or "
+                      "'random_uniform' (the other initializers set their own scale)")
+            self._check_number("init_scale", 0.0, 1e3, low_open=True, or_none=True)
         if self.early_stopping_patience is not None:
             self._check_int("early_stopping_patience", 0, 10000, or_none=True)
         if self.momentum and self.optimizer not in ("sgd", "rmsprop"):
@@ -162,7 +168,8 @@ class RunConfig:
 
     def describe(self) -> str:
         """A short human label, e.g. for the legend of a pinned run."""
-        parts = [f"{self.depth}x{self.width} {self.activation}", self.initializer,
+        init = self.initializer + (f"({self.init_scale:g})" if self.init_scale is not None else "")
+        parts = [f"{self.depth}x{self.width} {self.activation}", init,
                  f"{self.optimizer} lr={self.learning_rate:g}"]
         if self.batchnorm:
             parts.append("BN")

@@ -41,6 +41,8 @@ CONTROL_SPECS: dict[str, ControlSpec] = {spec.field: spec for spec in (
     ControlSpec("train_fraction", "training data", "float", low=0.05, high=1.0, step=0.05),
     ControlSpec("activation", "activation", "choice", C.ACTIVATIONS),
     ControlSpec("initializer", "initializer", "choice", C.INITIALIZERS),
+    ControlSpec("init_scale", "init scale", "choice", [("Keras default", None)] + [
+        (f"{v:g}", v) for v in (0.01, 0.05, 0.1, 0.5, 1.0, 2.0)]),
     ControlSpec("depth", "hidden layers", "int", low=1, high=16),
     ControlSpec("width", "units per layer", "int", low=1, high=256),
     ControlSpec("batchnorm", "batch norm", "bool"),

@@ -79,11 +79,14 @@ class TrainingLab:
     controls: the `RunConfig` fields the learner may change, one control each.
     figures: any of "curves", "histogram", "norms", "activations", "boundary" (2-D datasets).
     presets: name -> field values applied together from the preset menu (classic demos by default).
+    report: optional function of each finished `Run` (e.g. `widgets.diagnose.diagnose`); what it
+        returns is shown under the status line, as HTML if it has `_repr_html_`.
     """
 
     def __init__(self, config: RunConfig = RunConfig(), controls: Iterable[str] = DEFAULT_CONTROLS,
                  figures: Iterable[str] = DEFAULT_FIGURES,
-                 presets: Optional[Mapping[str, Mapping[str, Any]]] = None):
+                 presets: Optional[Mapping[str, Mapping[str, Any]]] = None,
+                 report: Optional[Callable[[Run], Any]] = None):
         if not isinstance(config, RunConfig):
             raise TypeError(f"TrainingLab(config): config must be a RunConfig, got {type(config).__name__}")
         figures = tuple(figures)
@@ -101,6 +104,7 @@ class TrainingLab:
         self._thread: Optional[threading.Thread] = None
         self._stop = threading.Event()
         self._last_redraw = 0.0
+        self.report = report
         self._build_view()
         self._claim_cell()
 
@@ -125,6 +129,9 @@ class TrainingLab:
         for name in self.figure_names:
             widget = go.FigureWidget()
             widget.layout.update(plots.style(go.Figure(), f"{name}: press Train", "epoch", "").layout)
+            # The widget is drawn before it is on the page, so plotly falls back to 700 px wide;
+            # with autosize set, every redraw re-measures the box (plotly.py issue #5208).
+            widget.layout.autosize = True
             self.figures[name] = widget
         toolbar = ipw.HBox([self.train_button, self.stop_button, self.pin_button, self.clear_button,
                             self.preset_menu], layout=ipw.Layout(flex_flow="row wrap", gap="6px"))
@@ -138,9 +145,12 @@ class TrainingLab:
             elif self.figures[name] is halves[0]:
                 for h in halves:
                     h.layout.width = None
-                rows.append(ipw.HBox([ipw.Box([h], layout=ipw.Layout(width=f"{100 // len(halves)}%"))
+                # VBox, not Box: a figure in a row-flex Box is sized by its content and plotly
+                # falls back to 700 px (overflowing the lab); a column stretches it to the half.
+                rows.append(ipw.HBox([ipw.VBox([h], layout=ipw.Layout(width=f"{100 // len(halves)}%"))
                                       for h in halves], layout=ipw.Layout(width="100%")))
-        self.widget = ipw.VBox([grid, toolbar, self.status, *rows],
+        self.report_view = ipw.HTML()
+        self.widget = ipw.VBox([grid, toolbar, self.status, self.report_view, *rows],
                                layout=ipw.Layout(width="100%", max_width="1400px"))
 
     def _ipython_display_(self) -> None:
@@ -250,8 +260,20 @@ class TrainingLab:
         self.last_run = run
         self._redraw(run)
         self._show(self._final_status(run), error=run.status == "diverged")
+        self._show_report(run)
         self._set_running(False)
         return run
+
+    def _show_report(self, run: Run) -> None:
+        if self.report is None:
+            return
+        try:
+            result = self.report(run)
+            text = result._repr_html_() if hasattr(result, "_repr_html_") else html.escape(str(result))
+        except Exception as exc:  # a failing report must not lose the finished run
+            text = self._status_html(f"The report failed: {html.escape(type(exc).__name__)}: "
+                                     f"{html.escape(str(exc))}", error=True)
+        self.report_view.value = text
 
     def _on_batch(self, run: Run, epoch: int, step: int, loss: float) -> None:
         now = time.perf_counter()
@@ -262,11 +284,14 @@ class TrainingLab:
     def _on_epoch(self, run: Run) -> None:
         now = time.perf_counter()
         self._show(self._progress(run))
-        if run.epochs_done == 1 or now - self._last_redraw >= REDRAW_INTERVAL:
+        if run.epochs_done <= 1 or now - self._last_redraw >= REDRAW_INTERVAL:
             self._redraw(run)
             self._last_redraw = time.perf_counter()
 
     def _progress(self, run: Run) -> str:
+        if run.epochs_done == 0:
+            return (f"Epoch 0 of {run.config.epochs} (before training): loss {run.initial['loss']:.4g}, "
+                    f"val_loss {run.initial['val_loss']:.4g}")
         return (f"Epoch {run.epochs_done} of {run.config.epochs}: loss {run.final('loss'):.4g}, "
                 f"val_loss {run.final('val_loss'):.4g}, val_{run.metric} {run.final('val_' + run.metric):.3f}")
 
@@ -334,5 +359,5 @@ class TrainingLab:
         self.wait(timeout=30)
         for widget in [*self.controls.values(), *self.figures.values(), self.train_button,
                        self.stop_button, self.pin_button, self.clear_button, self.preset_menu,
-                       self.status, self.widget]:
+                       self.status, self.report_view, self.widget]:
             widget.close()

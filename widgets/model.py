@@ -85,12 +85,21 @@ def build_optimizer(config: RunConfig, steps: int = 100) -> keras.optimizers.Opt
     return getattr(keras.optimizers, _OPTIMIZER_CLASSES[config.optimizer])(**kwargs)
 
 
+def kernel_initializer(config: RunConfig):
+    """The initializer name, or a Keras initializer object when `init_scale` sets its spread."""
+    if config.init_scale is None:
+        return config.initializer
+    if config.initializer == "random_normal":
+        return keras.initializers.RandomNormal(stddev=config.init_scale)
+    return keras.initializers.RandomUniform(-config.init_scale, config.init_scale)
+
+
 def _hidden_block(config: RunConfig, k: int) -> list[keras.layers.Layer]:
     regularizer = keras.regularizers.L1L2(l1=config.l1, l2=config.l2) if (config.l1 or config.l2) else None
     constraint = keras.constraints.MaxNorm(config.max_norm) if config.max_norm is not None else None
     bn_before = config.batchnorm and config.batchnorm_position == "before"
     layers = [keras.layers.Dense(config.width, use_bias=not bn_before,
-                                 kernel_initializer=config.initializer,
+                                 kernel_initializer=kernel_initializer(config),
                                  kernel_regularizer=regularizer, kernel_constraint=constraint,
                                  name=f"hidden_{k}")]
     if bn_before:
@@ -116,7 +125,7 @@ def build_model(config: RunConfig, dataset: Dataset) -> keras.Model:
     for k in range(1, config.depth + 1):
         layers.extend(_hidden_block(config, k))
     layers.append(keras.layers.Dense(output_units(dataset), activation=out_activation,
-                                     kernel_initializer=config.initializer, name="output"))
+                                     kernel_initializer=kernel_initializer(config), name="output"))
     model = keras.Sequential(layers, name="mlp")
     model.compile(optimizer=build_optimizer(config, steps_per_epoch(config, dataset)), loss=loss,
                   metrics=[_accuracy_metric(config, dataset)],

@@ -52,19 +52,21 @@ def curves_figure(run: Run, pinned: Sequence[Run] = ()) -> go.Figure:
         _add_curves(fig, ref, metric, opacity=PINNED_OPACITY, prefix=f"pinned: {ref.config.describe()} ",
                     width=1.5)
     _add_curves(fig, run, metric, opacity=1.0, prefix="", width=2.5)
-    style(fig, f"Learning curves: {run.config.describe()}", "epoch", "loss")
-    fig.update_xaxes(title_text="epoch", row=1, col=2)
+    style(fig, f"Learning curves: {run.config.describe()}", "epoch (0 = before training)", "loss")
+    fig.update_xaxes(title_text="epoch (0 = before training)", row=1, col=2)
     fig.update_yaxes(title_text=_metric_label(run), row=1, col=2)
     return fig
 
 
 def _add_curves(fig: go.Figure, run: Run, metric: str, opacity: float, prefix: str, width: float) -> None:
     hist = run.history
-    epochs = hist["epoch"].tolist() if "epoch" in hist else []
+    start = [0] if run.initial else []  # epoch 0: the untrained model
+    epochs = start + (hist["epoch"].tolist() if "epoch" in hist else [])
     for panel, base in ((1, "loss"), (2, metric)):
         for split, colour, dash in (("train", TRAIN_COLOUR, "solid"), ("validation", VAL_COLOUR, "dash")):
             column = base if split == "train" else f"val_{base}"
-            values = hist[column].tolist() if column in hist else []
+            values = [run.initial[column]] if start else []
+            values += hist[column].tolist() if column in hist else []
             fig.add_trace(go.Scatter(x=epochs, y=values, mode="lines+markers", name=f"{prefix}{split}",
                                      legendgroup=f"{prefix}{split}", showlegend=panel == 1,
                                      opacity=opacity, marker=dict(size=4),

@@ -41,6 +41,7 @@ class Run:
     epochs_done: int = 0
     wall_time: float = 0.0
     model: Optional[keras.Model] = None
+    initial: dict = dataclasses.field(default_factory=dict)  # loss and metric before training
     _history: list = dataclasses.field(default_factory=list, repr=False)
     _probe: Optional[HealthProbe] = dataclasses.field(default=None, repr=False)
 
@@ -144,6 +145,19 @@ class _RunRecorder(keras.callbacks.Callback):
         self.model.stop_training = True
 
 
+def _evaluate_untrained(model: keras.Model, config: RunConfig, dataset: Dataset) -> dict[str, float]:
+    """Loss and metric of the untrained model on both splits (epoch 0 of the learning curves).
+
+    Cheap: Keras traces the evaluation function once here and fit's validation reuses it.
+    """
+    values = {}
+    for prefix, x, y in (("", dataset.x_train, dataset.y_train), ("val_", dataset.x_val, dataset.y_val)):
+        scores = model.evaluate(x, targets(config, dataset, y), batch_size=max(config.batch_size, 256),
+                                verbose=0, return_dict=True)
+        values.update({prefix + k: float(v) for k, v in scores.items()})
+    return values
+
+
 def probe_batch(config: RunConfig, dataset: Dataset) -> tuple[np.ndarray, np.ndarray]:
     """The fixed rows every probe measures on: the first PROBE_ROWS training rows."""
     return dataset.x_train[:PROBE_ROWS], targets(config, dataset, dataset.y_train[:PROBE_ROWS])
@@ -157,7 +171,8 @@ def train(config: RunConfig, dataset: Optional[Dataset] = None, *,
     """Train the model `config` describes and return the `Run`; never raises on divergence.
 
     dataset: use this `Dataset` instead of `load_dataset(config.dataset, ...)` (for custom data).
-    on_epoch: called with the Run after every epoch (the lab redraws from it).
+    on_epoch: called with the Run before the first step (epoch 0, `run.initial` filled) and after
+        every epoch (the lab redraws from it).
     on_batch: called with (run, epoch, step, running loss) after every step.
     stop_event: when set, the run stops after the current step with status "stopped".
     callbacks: extra Keras callbacks.  probes: attach the health probes (on by default).
@@ -186,6 +201,9 @@ def train(config: RunConfig, dataset: Optional[Dataset] = None, *,
         cbs.extend(schedule_callbacks(config))
         cbs.extend(callbacks)
         if stop_event is None or not stop_event.is_set():
+            run.initial = _evaluate_untrained(model, config, dataset)
+            if on_epoch is not None:
+                on_epoch(run)  # epoch 0: the first curve point, before any training step
             model.fit(dataset.x_train, targets(config, dataset, dataset.y_train),
                       validation_data=(dataset.x_val, targets(config, dataset, dataset.y_val)),
                       batch_size=config.batch_size, epochs=config.epochs, shuffle=True, verbose=0,

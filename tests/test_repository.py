@@ -1,0 +1,46 @@
+"""What a course maintainer relies on: the documented commands, stripped notebooks, the common setup."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def _readme_commands() -> list[str]:
+    blocks = re.findall(r"```bash\n(.*?)\n```", (ROOT / "README.md").read_text(), flags=re.S)
+    return [b.strip() for b in blocks]
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    commands = _readme_commands()
+    test_command = next(c for c in commands if "pytest" in c)
+    ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    assert test_command in ci_lines
+
+
+def test_readme_lists_every_notebook():
+    readme = (ROOT / "README.md").read_text()
+    for path in NOTEBOOKS:
+        assert f"`{path.stem}`" in readme, f"{path.name} is missing from the README's chapter table"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_is_committed_stripped_and_starts_with_the_setup_cell(path):
+    nb = json.loads(path.read_text())
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert all(not c["outputs"] and c["execution_count"] is None for c in code), "strip the outputs"
+    assert "widgets" not in nb.get("metadata", {}), "strip the widget state from the metadata"
+    first_md, first_code = nb["cells"][0], code[0]
+    assert first_md["cell_type"] == "markdown" and "What you will be able to do" in "".join(first_md["source"])
+    setup = "".join(first_code["source"])
+    assert setup.startswith("# Setup (the same in every chapter)") and "import widgets as w" in setup
+
+
+def test_shipped_data_has_provenance_and_checksum():
+    sums = (ROOT / "datasets" / "SHA256SUMS").read_text().split()
+    assert "pima.csv" in sums
+    assert "Smith" in (ROOT / "datasets" / "README.md").read_text()
