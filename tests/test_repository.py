@@ -37,7 +37,8 @@ def test_notebook_is_committed_stripped_and_starts_with_the_setup_cell(path):
     first_md, first_code = nb["cells"][0], code[0]
     assert first_md["cell_type"] == "markdown" and "What you will be able to do" in "".join(first_md["source"])
     setup = "".join(first_code["source"])
-    assert setup.startswith("# Setup (the same in every chapter)") and "import widgets as w" in setup
+    assert setup.startswith("# Setup (the same in every chapter)\nimport widgets as w"), \
+        "widgets must be imported first: it silences TensorFlow's start-up messages"
 
 
 def test_shipped_data_has_provenance_and_checksum():

@@ -9,6 +9,7 @@ Every schedule starts at `config.learning_rate` and is laid out over the run's w
 from __future__ import annotations
 
 import keras
+import numpy as np
 
 from .config import RunConfig
 
@@ -58,6 +59,19 @@ def make_learning_rate(config: RunConfig, steps_per_epoch: int):
     if config.schedule == "1cycle":
         return OneCycle(lr, total)
     raise ValueError(f"RunConfig.schedule = {config.schedule!r} has no implementation")
+
+
+def rate_per_step(config: RunConfig, steps_per_epoch: int) -> np.ndarray:
+    """The learning rate the config's schedule gives at each optimizer step of the whole run.
+
+    "plateau" has no fixed shape (it reacts to the validation loss), so it shows as its starting
+    rate here; read a trained run's `history["lr"]` to see where it actually dropped.
+    """
+    rate = make_learning_rate(config, steps_per_epoch)
+    total = max(1, config.epochs * steps_per_epoch)
+    if not callable(rate):
+        return np.full(total, float(rate))
+    return np.array([float(rate(step)) for step in range(total)])
 
 
 def schedule_callbacks(config: RunConfig) -> list[keras.callbacks.Callback]:

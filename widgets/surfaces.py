@@ -198,7 +198,7 @@ def _stepper(surface: Surface, kind: str, hyper: tuple) -> _Stepper:
 
 
 @dataclass(frozen=True)
-class Path:
+class Trajectory:
     """Where one optimizer went: the points visited and the loss at each."""
 
     optimizer: str
@@ -228,7 +228,7 @@ class Path:
 
 def optimizer_path(surface: str | Surface, optimizer: str, *, learning_rate: Optional[float] = None,
                    steps: int = 150, momentum: float = 0.9, beta_1: float = 0.9, beta_2: float = 0.999,
-                   start: Optional[tuple[float, float]] = None) -> Path:
+                   start: Optional[tuple[float, float]] = None) -> Trajectory:
     """Let a real Keras optimizer take `steps` steps on `surface` from `start` and record the path.
 
     learning_rate: defaults to the surface's own `learning_rate`.  momentum applies to "momentum"
@@ -249,17 +249,17 @@ def optimizer_path(surface: str | Surface, optimizer: str, *, learning_rate: Opt
     points = _stepper(surface, optimizer, hyper).run(start or surface.start, lr, steps)
     with np.errstate(all="ignore"):
         losses = np.asarray(surface(points[:, 0].astype(np.float64), points[:, 1].astype(np.float64)))
-    return Path(optimizer, points, losses, surface.min_value)
+    return Trajectory(optimizer, points, losses, surface.min_value)
 
 
 def optimizer_paths(surface: str | Surface, optimizers: Sequence[str] = OPTIMIZERS,
-                    **settings) -> dict[str, Path]:
+                    **settings) -> dict[str, Trajectory]:
     """`optimizer_path` for several optimizers with the same settings, keyed by optimizer name."""
     return {kind: optimizer_path(surface, kind, **settings) for kind in optimizers}
 
 
 def best_over_rates(surface: str | Surface, optimizer: str, rates: Sequence[float],
-                    **settings) -> tuple[float, Path]:
+                    **settings) -> tuple[float, Trajectory]:
     """Try each learning rate and keep the one whose path ends lowest: a fair, tuned comparison."""
     paths = {lr: optimizer_path(surface, optimizer, learning_rate=lr, **settings) for lr in rates}
     best = min(paths, key=lambda lr: paths[lr].final_loss)
@@ -278,12 +278,12 @@ def _visible(surface: Surface, points: np.ndarray) -> np.ndarray:
     return points[: cut[0]] if cut.size else points
 
 
-def _legend_name(path: Path) -> str:
+def _legend_name(path: Trajectory) -> str:
     ending = "diverged" if path.diverged else f"final loss {path.final_loss:.3g}"
     return f"{LABELS[path.optimizer]} ({ending})"
 
 
-def path_figure(surface: str | Surface, paths: Mapping[str, Path], title: Optional[str] = None,
+def path_figure(surface: str | Surface, paths: Mapping[str, Trajectory], title: Optional[str] = None,
                 height: int = 480) -> go.Figure:
     """Contours of the surface with each optimizer's path drawn on top, start and minimum marked."""
     surface = get_surface(surface)
@@ -310,7 +310,7 @@ def path_figure(surface: str | Surface, paths: Mapping[str, Path], title: Option
     return fig
 
 
-def loss_figure(surface: str | Surface, paths: Mapping[str, Path], title: Optional[str] = None) -> go.Figure:
+def loss_figure(surface: str | Surface, paths: Mapping[str, Trajectory], title: Optional[str] = None) -> go.Figure:
     """Loss above the minimum per step (log scale), one line per optimizer: who gets lowest, when."""
     surface = get_surface(surface)
     fig = go.Figure()
@@ -318,7 +318,7 @@ def loss_figure(surface: str | Surface, paths: Mapping[str, Path], title: Option
         gap = np.maximum(path.losses - path.min_value, 1e-12)
         fig.add_trace(go.Scatter(x=np.arange(len(gap)), y=gap, mode="lines", name=_legend_name(path),
                                  line=dict(color=COLOURS[kind], width=2)))
-    fig.update_yaxes(type="log")
+    fig.update_yaxes(type="log", exponentformat="power")
     return style(fig, title or f"{surface.title}: loss above the minimum per step", "optimizer step",
                  "loss − minimum (log scale)")
 
@@ -330,12 +330,14 @@ class SurfaceExplorer:
 
     Every change recomputes all paths (real Keras optimizers, cached traced loops) and redraws the
     figure in one `batch_update`; `last_seconds` holds how long the last recompute and redraw took.
-    Call `update(learning_rate=..., ...)` to drive it from code.
+    A new learning rate reruns compiled loops; a new momentum or beta builds and traces the two
+    optimizers that use it.  warm: trace every surface's loops up front (a few seconds), so that
+    switching surfaces later is as quick as moving a slider.  Call `update(...)` to drive it from code.
     """
 
     def __init__(self, surface: str = "ravine", optimizers: Sequence[str] = OPTIMIZERS, steps: int = 150,
                  learning_rate: Optional[float] = None, momentum: float = 0.9, beta_1: float = 0.9,
-                 beta_2: float = 0.999):
+                 beta_2: float = 0.999, warm: bool = True):
         import ipywidgets as ipw
 
         unknown = [o for o in optimizers if o not in OPTIMIZERS]
@@ -360,12 +362,17 @@ class SurfaceExplorer:
         }
         self.timing = ipw.HTML()
         self.figure = go.FigureWidget()
-        self.paths: dict[str, Path] = {}
+        self.paths: dict[str, Trajectory] = {}
         self.last_seconds = float("nan")
+        if warm:  # trace every surface's loops now, so that switching surface later is quick
+            for other in SURFACES.values():
+                optimizer_paths(other, self.optimizers, steps=1, momentum=momentum, beta_1=beta_1,
+                                beta_2=beta_2)
         self._redraw()
+        self._holding = False
         self.controls["surface"].observe(self._on_surface, names="value")
         for name in ("learning_rate", "momentum", "beta_1", "beta_2"):
-            self.controls[name].observe(lambda _change: self._redraw(), names="value")
+            self.controls[name].observe(self._on_change, names="value")
         self.widget = ipw.VBox([ipw.HBox([ipw.VBox(list(self.controls.values())[:3]),
                                           ipw.VBox([*list(self.controls.values())[3:], self.timing])]),
                                 self.figure])
@@ -374,12 +381,15 @@ class SurfaceExplorer:
         return {name: self.controls[name].value for name in ("learning_rate", "momentum", "beta_1", "beta_2")}
 
     def _on_surface(self, change) -> None:
-        # A new surface brings its own sensible learning rate; setting the slider redraws once.
-        new_lr = SURFACES[change["new"]].learning_rate
-        if math.isclose(self.controls["learning_rate"].value, new_lr):
+        # A new surface brings its own sensible learning rate.
+        self._holding, held = True, self._holding
+        self.controls["learning_rate"].value = SURFACES[change["new"]].learning_rate
+        self._holding = held
+        self._on_change(change)
+
+    def _on_change(self, _change) -> None:
+        if not self._holding:
             self._redraw()
-        else:
-            self.controls["learning_rate"].value = new_lr
 
     def _redraw(self) -> None:
         began = time.perf_counter()
@@ -399,13 +409,21 @@ class SurfaceExplorer:
                             f"{self.last_seconds * 1000:.0f} ms"
 
     def update(self, **values) -> float:
-        """Set controls from code (surface, learning_rate, momentum, beta_1, beta_2); returns seconds taken."""
+        """Set controls from code (surface, learning_rate, momentum, beta_1, beta_2), recompute once
+        and return the seconds the recompute and redraw took."""
         unknown = sorted(set(values) - set(self.controls))
         if unknown:
             raise ValueError(f"SurfaceExplorer.update: unknown control(s) {unknown}; controls: "
                              + ", ".join(self.controls))
-        for name, value in values.items():
-            self.controls[name].value = value
+        self._holding = True
+        try:
+            if "surface" in values:
+                self.controls["surface"].value = values["surface"]
+            for name, value in values.items():
+                self.controls[name].value = value
+        finally:
+            self._holding = False
+        self._redraw()
         return self.last_seconds
 
     def _ipython_display_(self) -> None:
