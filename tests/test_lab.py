@@ -22,6 +22,15 @@ def _points(lab):
     return len(data[0].x or ()) if data else 0
 
 
+def test_optional_fields_show_off_and_map_to_none(lab):
+    clip = lab.controls["clipnorm"]
+    assert clip.label == "off" and lab.config.clipnorm is None  # a visible choice, not an empty box
+    lab.set(clipnorm=1.0)
+    assert clip.label == "1" and lab.config.clipnorm == 1.0
+    lab.set(clipnorm=None)
+    assert clip.label == "off" and lab.config.clipnorm is None
+
+
 def test_controls_are_bound_to_their_fields(lab):
     assert list(lab.controls) == list(CONTROLS)
     lab.controls["activation"].value = "tanh"
@@ -85,7 +94,7 @@ def test_contradictory_controls_are_reported_in_words(lab):
 def test_presets_set_several_controls_at_once(lab):
     lab.preset_menu.value = "deep sigmoid: vanishing gradients"
     assert lab.config.activation == "sigmoid" and lab.config.depth == 8
-    assert lab.preset_menu.value is None and "applied" in lab.status_text
+    assert lab.preset_menu.value == lab_module.PRESET_PROMPT and "applied" in lab.status_text
     lab.apply_preset("learning rate far too high: divergence")
     assert lab.config.optimizer == "sgd"
     with pytest.raises(ValueError, match="Unknown preset"):

@@ -1,7 +1,8 @@
 """One ipywidgets control per `RunConfig` field, declared once in `CONTROL_SPECS`.
 
-A control's `.value` is always a valid value of its field (None meaning "off" for optional fields),
-so the lab can build a config with `config.replace(**{field: control.value})`.  This module knows
+`control_value(control)` is always a valid value of its field, so the lab can build a config with
+`config.replace(**{field: control_value(control)})`.  (A dropdown cannot show the value None, which
+it treats as "nothing selected", so optional fields use the `OFF` marker inside the widget.)  This module knows
 the config's fields and their allowed values, nothing about models or training.
 """
 
@@ -16,6 +17,25 @@ import ipywidgets as ipw
 from . import config as C
 
 LABEL_WIDTH = "110px"
+
+
+class _Off:
+    """Stands for None inside a dropdown (ipywidgets shows a None value as an empty selection)."""
+
+    def __repr__(self) -> str:
+        return "OFF"
+
+
+OFF = _Off()
+
+
+def _to_widget(value: Any) -> Any:
+    return OFF if value is None else value
+
+
+def control_value(control: ipw.Widget) -> Any:
+    """The field value a control shows (None for "off")."""
+    return None if control.value is OFF else control.value
 
 
 @dataclass(frozen=True)
@@ -83,11 +103,11 @@ def make_control(field: str, value: Any) -> ipw.Widget:
     common = dict(description=spec.label, style={"description_width": LABEL_WIDTH},
                   layout=ipw.Layout(width="auto"), continuous_update=False)
     if spec.kind == "choice":
-        options = [o if isinstance(o, tuple) else (str(o), o) for o in spec.options]
-        if value not in [v for _, v in options]:
+        options = [(o[0], _to_widget(o[1])) if isinstance(o, tuple) else (str(o), o) for o in spec.options]
+        if _to_widget(value) not in [v for _, v in options]:
             options.append((f"{value:g}" if isinstance(value, float) else str(value), value))
         common.pop("continuous_update")
-        return ipw.Dropdown(options=options, value=value, **common)
+        return ipw.Dropdown(options=options, value=_to_widget(value), **common)
     if spec.kind == "bool":
         return ipw.Checkbox(value=value, description=spec.label, indent=False,
                             layout=ipw.Layout(width="auto"))
@@ -103,6 +123,7 @@ def make_control(field: str, value: Any) -> ipw.Widget:
 
 def set_control(control: ipw.Widget, field: str, value: Any) -> None:
     """Show `value` on an existing control, adding it to a dropdown's options when needed."""
+    value = _to_widget(value) if isinstance(control, ipw.Dropdown) else value
     if isinstance(control, ipw.Dropdown) and value not in [v for _, v in control.options]:
         label = f"{value:g}" if isinstance(value, float) else str(value)
         control.options = list(control.options) + [(label, value)]

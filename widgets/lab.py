@@ -19,13 +19,14 @@ import plotly.graph_objects as go
 
 from . import plots
 from .config import ConfigError, RunConfig
-from .controls import ControlError, make_control, set_control
+from .controls import ControlError, control_value, make_control, set_control
 from .training import Run, train
 
 DEFAULT_CONTROLS = ("activation", "initializer", "depth", "width", "optimizer", "learning_rate", "epochs")
 FIGURES = ("curves", "histogram", "norms", "activations", "boundary")
 DEFAULT_FIGURES = ("curves", "histogram", "norms")
 MAX_PINNED = 3
+PRESET_PROMPT = "presets: set several controls at once…"
 REDRAW_INTERVAL = 0.25  # seconds between live redraws; the last epoch is always drawn
 
 CLASSIC_PRESETS: dict[str, dict[str, Any]] = {
@@ -117,8 +118,8 @@ class TrainingLab:
         self.pin_button = ipw.Button(description="Pin run", icon="thumb-tack", disabled=True,
                                      tooltip="keep the last run as a faded reference", **button)
         self.clear_button = ipw.Button(description="Clear pins", icon="eraser", disabled=True, **button)
-        self.preset_menu = ipw.Dropdown(options=[("preset…", None)] + [(n, n) for n in self.presets],
-                                        value=None, layout=ipw.Layout(width="300px"))
+        self.preset_menu = ipw.Dropdown(options=[(PRESET_PROMPT, PRESET_PROMPT)] + [(n, n) for n in self.presets],
+                                        value=PRESET_PROMPT, layout=ipw.Layout(width="300px"))
         self.status = ipw.HTML(self._status_html("Ready: choose settings and press Train."))
         self.train_button.on_click(lambda _: self.start())
         self.stop_button.on_click(lambda _: self.stop())
@@ -171,7 +172,7 @@ class TrainingLab:
     @property
     def config(self) -> RunConfig:
         """The config the controls currently describe (raises ConfigError if they contradict)."""
-        return self._base.replace(**{f: c.value for f, c in self.controls.items()})
+        return self._base.replace(**{f: control_value(c) for f, c in self.controls.items()})
 
     def set(self, **values: Any) -> "TrainingLab":
         """Set fields from code: fields with a control move it, others change the lab's base config."""
@@ -190,14 +191,14 @@ class TrainingLab:
         return self.set(**self.presets[name])
 
     def _on_preset(self, change) -> None:
-        if change["new"] is None:
+        if change["new"] == PRESET_PROMPT:
             return
         try:
             self.apply_preset(change["new"])
             self._show(f"Preset “{change['new']}” applied: press Train.")
         except (ConfigError, ControlError) as exc:
             self._show(str(exc), error=True)
-        self.preset_menu.value = None
+        self.preset_menu.value = PRESET_PROMPT
 
     # -- training ------------------------------------------------------------------------------
     def run(self) -> Run:
