@@ -2,9 +2,9 @@
 
 Chapter 03 reproduces, at laptop scale, the per-layer pictures of Glorot & Bengio (2010) and He et
 al. (2015): push random inputs through a deep stack of equal-width Dense layers, and record, layer by
-layer, how spread out the activations are (forward pass) and how spread out the gradients of the
-loss with respect to each kernel are (backward pass).  A good initializer keeps both roughly level
-across depth; a bad one makes them shrink or grow geometrically.
+layer, how spread out the activations are on the way forward and how spread out the gradients of
+the loss are on the way back.  A good initializer keeps both roughly level across depth; a bad one
+makes them shrink or grow geometrically.
 
 It also holds the small measurements the chapter makes on weights themselves: drawing a kernel
 from an initializer, counting how many distinct units a layer really has (zero initialization makes
@@ -29,9 +29,10 @@ from .plots import style
 
 InitializerSpec = Union[str, keras.initializers.Initializer]
 
-SPREAD_COLUMNS = ("activation_std", "gradient_std")
+SPREAD_COLUMNS = ("activation_std", "backprop_std", "kernel_grad_std")
 _COLUMN_LABELS = {"activation_std": "std of the layer's activations",
-                  "gradient_std": "std of the loss gradient w.r.t. the layer's kernel"}
+                  "backprop_std": "std of ∂loss/∂pre-activation",
+                  "kernel_grad_std": "std of ∂loss/∂kernel"}
 _LINE_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
                  "#7f7f7f")
 
@@ -41,7 +42,7 @@ def article_uniform() -> keras.initializers.Initializer:
 
     Keras has no class of that name, but `VarianceScaling` with scale 1/3 and mode "fan_in" draws
     from exactly that interval (its uniform limit is sqrt(3 * scale / fan_in) = 1/sqrt(fan_in)).
-    Glorot & Bengio (2010) list this rule as the "commonly used heuristic" they improve on.
+    It is the older heuristic that Glorot & Bengio (2010) start from and improve on.
     """
     return keras.initializers.VarianceScaling(scale=1.0 / 3.0, mode="fan_in", distribution="uniform")
 
@@ -105,16 +106,19 @@ def distinct_units(kernel: np.ndarray, tol: float = 1e-6) -> int:
 
 def layer_spread(initializer: InitializerSpec, activation: str, depth: int = 10, width: int = 100,
                  rows: int = 256, seed: int = 0) -> pd.DataFrame:
-    """Per-layer spread of activations and kernel gradients of a freshly initialized deep network.
+    """Per-layer spread of activations and gradients of a freshly initialized deep network.
 
     The network is `depth` Dense layers of `width` units with `activation`, every kernel drawn from
     `initializer` (biases zero, as Keras does), then a linear one-unit readout (Glorot uniform).  It
-    sees `rows` standard-normal inputs of `width` features and is scored by mean squared error
-    against standard-normal targets, i.e. one ordinary training step's worth of gradient.
+    sees `rows` standard-normal inputs of `width` features and is scored by Keras's mean squared
+    error against standard-normal targets: one ordinary training step's worth of gradient.
 
-    Returns one row per hidden layer: layer (1 = nearest the input), activation_std (standard
-    deviation of the layer's outputs) and gradient_std (standard deviation of the gradient of the
-    loss with respect to the layer's kernel).
+    Returns one row per hidden layer, layer 1 being nearest the input:
+    - activation_std: standard deviation of the layer's outputs (the forward signal);
+    - backprop_std: standard deviation of the gradient of the loss with respect to the layer's
+      pre-activations (the backward signal; Glorot & Bengio's "back-propagated gradient");
+    - kernel_grad_std: standard deviation of the gradient with respect to the layer's kernel, the
+      number the optimizer actually uses (the product of the layer's input and its backward signal).
     """
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation = {activation!r} is not allowed: activation must be one of "
@@ -125,20 +129,26 @@ def layer_spread(initializer: InitializerSpec, activation: str, depth: int = 10,
     keras.utils.set_random_seed(seed)
     hidden = [keras.layers.Dense(width, activation=activation, kernel_initializer=fresh_initializer(initializer))
               for _ in range(depth)]
+    for layer in hidden:
+        layer.build((None, width))
     readout = keras.layers.Dense(1, kernel_initializer="glorot_uniform")
     rng = np.random.default_rng(seed)
     x = tf.constant(rng.standard_normal((rows, width)), dtype=tf.float32)
     y = tf.constant(rng.standard_normal((rows, 1)), dtype=tf.float32)
     with tf.GradientTape() as tape:
-        outputs, h = [], x
+        pre_activations, outputs, h = [], [], x
         for layer in hidden:
-            h = layer(h)
+            z = tf.matmul(h, layer.kernel) + layer.bias
+            tape.watch(z)
+            h = layer.activation(z)
+            pre_activations.append(z)
             outputs.append(h)
-        loss = tf.reduce_mean(tf.square(readout(h) - y))
-    grads = tape.gradient(loss, [layer.kernel for layer in hidden])
+        loss = tf.reduce_mean(keras.losses.mean_squared_error(y, readout(h)))
+    grads = tape.gradient(loss, pre_activations + [layer.kernel for layer in hidden])
     return pd.DataFrame({"layer": np.arange(1, depth + 1),
                          "activation_std": [float(np.std(o)) for o in outputs],
-                         "gradient_std": [float(np.std(g)) for g in grads]})
+                         "backprop_std": [float(np.std(g)) for g in grads[:depth]],
+                         "kernel_grad_std": [float(np.std(g)) for g in grads[depth:]]})
 
 
 def spread_table(initializers: Mapping[str, InitializerSpec], activations: Sequence[str],
@@ -146,7 +156,7 @@ def spread_table(initializers: Mapping[str, InitializerSpec], activations: Seque
     """`layer_spread` for every pairing of a labelled initializer and an activation, in one table.
 
     initializers: display label -> initializer name or object.  kwargs go to `layer_spread`.
-    Columns: initializer (the label), activation, layer, activation_std, gradient_std.
+    Columns: initializer (the label), activation, layer, then the `SPREAD_COLUMNS` of `layer_spread`.
     """
     if not initializers or not activations:
         raise ValueError("spread_table needs at least one initializer and one activation")
@@ -161,17 +171,20 @@ def spread_table(initializers: Mapping[str, InitializerSpec], activations: Seque
 
 
 def spread_ratio(table: pd.DataFrame, column: str = "activation_std") -> pd.DataFrame:
-    """Last layer's value divided by the first layer's, per initializer (rows) and activation (columns).
+    """How much `column` changes along the way it travels, per initializer (rows) and activation.
 
-    Near 1: the signal keeps its size through the depth.  Far below 1: it vanishes; far above: it
-    explodes.
+    Activations travel from the input to the output (ratio = last layer / first layer); gradients
+    travel back from the output to the input (ratio = first layer / last layer).  Near 1: the
+    signal keeps its size through the depth.  Far below 1: it vanishes; far above 1: it explodes.
     """
     _check_column(column)
-    first = table[table["layer"] == table["layer"].min()].set_index(["initializer", "activation"])[column]
-    last = table[table["layer"] == table["layer"].max()].set_index(["initializer", "activation"])[column]
-    ratio = (last / first).rename(column).reset_index()
+    keyed = table.set_index(["initializer", "activation"])
+    first = keyed[keyed["layer"] == table["layer"].min()][column]
+    last = keyed[keyed["layer"] == table["layer"].max()][column]
+    ratio = (last / first) if column == "activation_std" else (first / last)
     order = list(dict.fromkeys(table["initializer"]))
-    return ratio.pivot(index="initializer", columns="activation", values=column).reindex(order)
+    return ratio.rename(column).reset_index().pivot(index="initializer", columns="activation",
+                                                    values=column).reindex(order)
 
 
 def _check_column(column: str) -> None:
@@ -196,7 +209,8 @@ def spread_figure(table: pd.DataFrame, column: str = "activation_std") -> go.Fig
                                      line=dict(color=colour, width=2), marker=dict(size=5)),
                           row=1, col=col)
     fig.update_yaxes(type="log", exponentformat="power")
-    what = "Activations" if column == "activation_std" else "Gradients"
+    what = {"activation_std": "Activations", "backprop_std": "Back-propagated gradients",
+            "kernel_grad_std": "Kernel gradients"}[column]
     style(fig, f"{what} through a {table['layer'].max()}-layer network at initialization",
           "hidden layer (1 = nearest the input)", _COLUMN_LABELS[column] + " (log scale)", height=380)
     for col in range(2, len(activations) + 1):  # the panels share one y axis: label it once

@@ -180,8 +180,10 @@ def decision_boundary_figure(run: Run, resolution: int = 80) -> go.Figure:
         fig.add_trace(go.Scatter(x=pts[:, 0], y=pts[:, 1], mode="markers", name=f"class {ds.class_names[label]}",
                                  marker=dict(color=colour, size=5, line=dict(color="white", width=0.5))))
     unit = " (standardized)" if ds.standardized else ""
-    return style(fig, f"Decision boundary on {ds.name} (validation points)", ds.feature_names[0] + unit,
-                 ds.feature_names[1] + unit)
+    style(fig, f"Decision boundary on {ds.name} (validation points)", ds.feature_names[0] + unit,
+          ds.feature_names[1] + unit)
+    fig.update_layout(legend=dict(orientation="h", x=1, xanchor="right", y=1.02, yanchor="bottom"))
+    return fig
 
 
 def compare_figure(runs: Mapping[str, Run], column: str = "val_loss", log: bool = False) -> go.Figure:
