@@ -94,6 +94,11 @@ class HealthProbe(keras.callbacks.Callback):
         return raw, after_clip
 
     def _measure(self, epoch: int, previous_kernels: list[np.ndarray] | None) -> None:
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run has inf/NaN weights
+            self._measure_gradients(epoch, previous_kernels)
+            self._measure_activations(epoch)
+
+    def _measure_gradients(self, epoch: int, previous_kernels: list[np.ndarray] | None) -> None:
         grads, clipped = self.probe_gradients()
         for index, (var, g, g_clip) in enumerate(zip(self._kernel_vars, grads, clipped)):
             w = var.numpy().astype(np.float64)
@@ -117,7 +122,6 @@ class HealthProbe(keras.callbacks.Callback):
             self.records_histograms.append({"epoch": epoch, "layer": label, "layer_index": index,
                                             "counts": counts.astype(np.int64),
                                             "zeros": int(abs_g.size - nonzero.size)})
-        self._measure_activations(epoch)
 
     def _measure_activations(self, epoch: int) -> None:
         pre = self._pre_activation_model(self.x_probe, training=False)
