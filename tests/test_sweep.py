@@ -1,0 +1,68 @@
+"""`sweep` must give exactly what `train(config, probes=False)` gives, cell by cell, in less time."""
+
+import math
+
+import pytest
+
+import widgets as w
+from widgets.sweep import sweep
+
+
+def _same_as_train(row, config):
+    run = w.train(config, probes=False)
+    for column in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        assert math.isclose(row[column], run.final(column), rel_tol=1e-6, abs_tol=1e-7), (column, config)
+
+
+def test_cells_sharing_a_model_match_fresh_train_runs(tiny):
+    # dropout (random masks), batch norm (moving statistics) and Adam (moments) all carry state that a
+    # reused model must reset; the second cell of each group runs on a model the first one trained
+    base = tiny.replace(dropout=0.2, batchnorm=True, optimizer="adam")
+    table = sweep(base, initializer=["he_normal", "glorot_uniform"], learning_rate=[0.01, 0.003])
+    assert len(table) == 4 and list(table.columns[:2]) == ["initializer", "learning_rate"]
+    for _, row in table.iterrows():
+        _same_as_train(row, base.replace(initializer=row["initializer"], learning_rate=row["learning_rate"]))
+
+
+def test_architecture_changes_get_their_own_model(tiny):
+    table = sweep(tiny, batchnorm=[False, True], depth=[1, 2])
+    assert table[["batchnorm", "depth"]].values.tolist() == [[False, 1], [False, 2], [True, 1], [True, 2]]
+    for _, row in table.iterrows():
+        _same_as_train(row, tiny.replace(batchnorm=bool(row["batchnorm"]), depth=int(row["depth"])))
+
+
+def test_early_stopping_and_plateau_cells_match_train(tiny):
+    # both watch val_loss during fit, as train() does; early stopping reports the last epoch's numbers
+    base = tiny.replace(dataset="pima", epochs=12, learning_rate=0.03)
+    patiences, schedules = [0, None], ["constant", "plateau"]
+    table = sweep(base, early_stopping_patience=patiences, schedule=schedules)
+    cells = [(p, s) for p in patiences for s in schedules]  # the sweep's row order
+    for (patience, schedule), (_, row) in zip(cells, table.iterrows()):
+        config = base.replace(early_stopping_patience=patience, schedule=schedule)
+        _same_as_train(row, config)
+        assert row["epochs_done"] == w.train(config, probes=False).epochs_done
+    assert table["epochs_done"].min() < base.epochs  # patience 0 did stop early
+
+
+def test_a_diverging_cell_is_flagged_and_stopped_without_spoiling_the_next(tiny):
+    base = tiny.replace(dataset="diabetes_progression", optimizer="sgd", epochs=5)
+    table = sweep(base, learning_rate=[10.0, 0.01])
+    wild, calm = table.iloc[0], table.iloc[1]
+    assert wild["diverged"] and wild["epochs_done"] < base.epochs
+    assert not calm["diverged"] and calm["epochs_done"] == base.epochs
+    assert w.train(base.replace(learning_rate=10.0), probes=False).status == "diverged"
+    run = w.train(base.replace(learning_rate=0.01), probes=False)
+    assert math.isclose(calm["val_loss"], run.final("val_loss"), rel_tol=1e-6)
+
+
+def test_bad_requests_name_the_problem(tiny):
+    with pytest.raises(ValueError, match="learning_rat"):
+        sweep(tiny, learning_rat=[0.1])
+    with pytest.raises(ValueError, match="at least one value"):
+        sweep(tiny, learning_rate=[])
+    with pytest.raises(ValueError, match="at least one RunConfig field"):
+        sweep(tiny)
+    with pytest.raises(ValueError, match="RunConfig.initializer"):
+        sweep(tiny, initializer=["he_normal", "nonsense"])
+    with pytest.raises(TypeError, match="RunConfig"):
+        sweep({"dataset": "moons"}, depth=[1])

@@ -1,0 +1,144 @@
+"""`sweep(base, learning_rate=[...], initializer=[...], ...)`: many short runs, one table of results.
+
+Chapters that ask "over how many settings does this train?" (learning rate x initializer, with and
+without batch norm, ...) need a dozen or more runs.  Each `train()` builds and traces a fresh Keras
+model, and on a small CPU the tracing costs as much as the training.  `sweep` trains exactly what
+`train(config, probes=False)` trains (same seeding, same initial weights, same shuffling, same
+final numbers), but reuses one compiled model for every cell that differs only in its initializer,
+learning rate, seed or epoch count: it loads the cell's freshly initialized weights, resets the
+optimizer's state and fits again.  Cells that change the architecture get their own model.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any, Iterable, Optional
+
+import keras
+import pandas as pd
+
+from .config import ConfigError, RunConfig, field_names
+from .data import Dataset, load_dataset
+from .model import build_model, targets
+from .schedules import schedule_callbacks
+from .training import _TRAINING_LOCK, DIVERGENCE_FACTOR
+
+# Fields whose change needs neither a new model nor a new trace: they set only the starting weights,
+# the budget, or (unless a schedule is baked into the optimizer) the value of the learning rate.
+REUSABLE_FIELDS = ("initializer", "init_scale", "seed", "epochs", "learning_rate")
+
+
+class _DivergenceStop(keras.callbacks.Callback):
+    """The rule `train` uses to call a run "diverged": a step's loss is NaN or infinite, or an
+    epoch's loss is `DIVERGENCE_FACTOR` times the first step's.  Stops the fit at once."""
+
+    def on_train_begin(self, logs=None):
+        self.initial_loss: Optional[float] = None
+        self.diverged = False
+
+    def _stop(self) -> None:
+        self.diverged = True
+        self.model.stop_training = True
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = float((logs or {}).get("loss", 0.0))
+        if self.initial_loss is None:
+            self.initial_loss = loss
+        if not math.isfinite(loss):
+            self._stop()
+
+    def on_epoch_end(self, epoch, logs=None):
+        loss = float((logs or {}).get("loss", math.nan))
+        if not math.isfinite(loss) or (self.initial_loss and
+                                       loss > DIVERGENCE_FACTOR * max(self.initial_loss, 1e-3)):
+            self._stop()
+
+
+def _structure_key(config: RunConfig) -> RunConfig:
+    """The config with the reusable fields set to their defaults: cells with equal keys share a model."""
+    defaults = RunConfig()
+    reusable = [name for name in REUSABLE_FIELDS if name in field_names()
+                and (name != "learning_rate" or config.schedule in ("constant", "plateau"))]
+    return config.replace(**{name: getattr(defaults, name) for name in reusable})
+
+
+def _reset_optimizer(optimizer: keras.optimizers.Optimizer, learning_rate: float) -> None:
+    """Zero every optimizer slot (momentum, moments, step count) and set the learning rate."""
+    rate = optimizer.learning_rate
+    for variable in optimizer.variables:
+        if variable is not rate:
+            variable.assign(keras.ops.zeros_like(variable))
+    if isinstance(rate, keras.Variable):
+        rate.assign(learning_rate)
+
+
+def _train_cell(model: keras.Model, config: RunConfig, dataset: Dataset) -> dict[str, Any]:
+    """Fit `model` from the weights `train(config)` would start from; return the final numbers."""
+    keras.utils.set_random_seed(config.seed)
+    fresh = build_model(config, dataset)
+    for variable, initial in zip(model.variables, fresh.variables):  # weights, BN statistics and
+        variable.assign(initial)                                     # dropout's random-seed state
+    _reset_optimizer(model.optimizer, config.learning_rate)
+    model.stop_training = False
+    keras.utils.set_random_seed(config.seed)  # the same shuffling as train()
+    guard = _DivergenceStop()
+    callbacks: list = [guard, *schedule_callbacks(config)]
+    if config.early_stopping_patience is not None:  # as train() sets it up
+        callbacks.append(keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=config.early_stopping_patience, restore_best_weights=True))
+    needs_validation = len(callbacks) > 1  # plateau schedules and early stopping watch val_loss
+    val_rows = (dataset.x_val, targets(config, dataset, dataset.y_val))
+    history = model.fit(dataset.x_train, targets(config, dataset, dataset.y_train),
+                        validation_data=val_rows if needs_validation else None,
+                        batch_size=config.batch_size, epochs=config.epochs, shuffle=True, verbose=0,
+                        callbacks=callbacks)
+    # the last epoch's numbers, as train() records them (for early stopping: before the weights are
+    # restored); without validation during fit, the validation rows are scored once at the end
+    last = {name: float(values[-1]) for name, values in history.history.items() if name != "learning_rate"}
+    if not needs_validation:
+        scores = model.evaluate(*val_rows, batch_size=config.batch_size, verbose=0, return_dict=True)
+        last.update({f"val_{name}": float(value) for name, value in scores.items()})
+    row = {"loss": last.pop("loss", math.nan)}
+    row.update({name: last[name] for name in sorted(last, key=lambda n: n.startswith("val_"))})
+    row["diverged"] = guard.diverged
+    row["epochs_done"] = len(history.history.get("loss", []))
+    return row
+
+
+def sweep(base: RunConfig, dataset: Optional[Dataset] = None, **axes: Iterable[Any]) -> pd.DataFrame:
+    """Train `base` once for every combination of the values in `axes`; one row per run.
+
+    Each keyword is a RunConfig field and a list of values, e.g.
+    `sweep(cfg, batchnorm=[False, True], learning_rate=[0.01, 0.1, 1.0])`.  Every row holds the
+    swept fields followed by the final training loss and metric, the validation loss and metric
+    (as `train(config, probes=False).final(...)` would report them), `diverged` (by the rule `train`
+    uses: the loss became NaN or infinite, or grew 100-fold; such a run stops there) and `epochs_done`.
+    dataset: a custom `Dataset`; by default each cell loads the one its config names.
+    """
+    if not isinstance(base, RunConfig):
+        raise TypeError(f"sweep(base): base must be a RunConfig, got {type(base).__name__}")
+    if not axes:
+        raise ConfigError("sweep: name at least one RunConfig field to vary, e.g. learning_rate=[0.01, 0.1]")
+    unknown = sorted(set(axes) - set(field_names()))
+    if unknown:
+        raise ConfigError(f"sweep: {', '.join(unknown)} is not a RunConfig field; fields: "
+                          + ", ".join(field_names()))
+    values = {name: list(v) for name, v in axes.items()}
+    empty = [name for name, v in values.items() if not v]
+    if empty:
+        raise ConfigError(f"sweep: {', '.join(empty)} needs at least one value")
+    cells = [dict(zip(values, combo)) for combo in itertools.product(*values.values())]
+    configs = [base.replace(**cell) for cell in cells]  # validates every value before any training
+    models: dict[RunConfig, keras.Model] = {}
+    rows = []
+    with _TRAINING_LOCK:  # seeding is global to Keras: one run at a time, as in train()
+        keras.backend.clear_session()
+        for cell, config in zip(cells, configs):
+            data = dataset if dataset is not None else load_dataset(
+                config.dataset, standardize=config.standardize, train_fraction=config.train_fraction)
+            key = _structure_key(config)
+            if key not in models:
+                models[key] = build_model(config, data)
+            rows.append({**cell, **_train_cell(models[key], config, data)})
+    return pd.DataFrame(rows)
