@@ -136,7 +136,9 @@ def keras_code(config: RunConfig) -> str:
         callbacks.append(f"keras.callbacks.ReduceLROnPlateau(monitor='val_loss', factor={PLATEAU_FACTOR}, "
                          f"patience={PLATEAU_PATIENCE}, min_lr=1e-7)")
     lines = [f'"""{config.describe()} on {config.dataset}: plain Keras, no workbook code."""',
-             "import os", "", "os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # quieter TensorFlow", "",
+             "import os", "", "os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # quieter TensorFlow",
+             "os.environ.setdefault('TF_ENABLE_ONEDNN_OPTS', '0')  # the workbook's numerics, bit for bit",
+             "",
              "import keras"] + (["import numpy as np"] if config.dataset == "spiral" else []) + [
              "from sklearn.model_selection import train_test_split"]
     if config.standardize:
