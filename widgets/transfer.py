@@ -10,24 +10,31 @@ Every network here has the same body so layers can be swapped between them: `HID
 ReLU layers named `hidden_1`, `hidden_2`, ... (hidden_1 nearest the input), then a head.
 
 Training goes through `fit`, which counts a budget in optimizer steps rather than epochs: a set of
-25 images and a set of 675 images then get the same number of updates, so their results compare.
-It feeds Keras a repeated `tf.data` pipeline, which costs about 20 ms per evaluation point instead
-of the ~80 ms per epoch of `fit(numpy arrays)` on this machine.
+5 images and a set of 675 images then get the same number of updates, so their results compare.
+It feeds Keras a repeated `tf.data` pipeline (about 20 ms per evaluation point instead of the ~80 ms
+per epoch of `fit` on NumPy arrays here), and the experiments train through `fit_cached`, which
+reuses one compiled training graph per architecture instead of tracing a new one for every run.
 """
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import functools
 import html
+import io
+import json
 import math
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
 import keras
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import tensorflow as tf
+from plotly.subplots import make_subplots
 
+from . import plots
 from .data import Dataset, load_dataset
 
 HIDDEN_UNITS = (64, 48, 32)
@@ -36,7 +43,11 @@ TARGET_DIGITS = (5, 6, 7, 8, 9)
 PIXEL_MAX = 16.0  # scikit-learn's digits are counts 0..16 of dark pixels in 4x4 blocks
 IMAGE_SIDE = 8
 BATCH_SIZE = 32
-FINE_TUNE_RATE = 1e-4
+POINTS = 10  # evaluation points per run (validation accuracy is measured this often)
+LEARNING_RATE = 1e-2  # a new output layer on frozen features learns slowly at 1e-3
+FINE_TUNE_RATE = 1e-3  # ten times smaller, for unfrozen pretrained layers
+STEPS_PER_CALL = 20  # steps_per_execution of the cached training graphs: same updates, 5-8x less
+                     # overhead per step for these tiny models on a shared CPU
 
 
 # -- tasks -----------------------------------------------------------------------------------------
@@ -157,7 +168,7 @@ def build_autoencoder(hidden: Sequence[int] = HIDDEN_UNITS, noise: float = 0.2,
 
 
 def reuse(source: Optional[keras.Model], n_classes: int, frozen: int, seed: int = 0,
-          learning_rate: float = 1e-3) -> keras.Sequential:
+          learning_rate: float = LEARNING_RATE) -> keras.Sequential:
     """A new classifier whose body starts as a copy of `source`'s, with a new output layer.
 
     source: a model with layers hidden_1.. (None: train from scratch, nothing reused).
@@ -198,37 +209,44 @@ def accuracy(model: keras.Model, x: np.ndarray, y: np.ndarray) -> float:
 
 
 class _Evaluate(keras.callbacks.Callback):
-    def __init__(self, x_val: Optional[np.ndarray], y_val: Optional[np.ndarray], on_point=None):
+    """Measures validation accuracy at the end of each evaluation point ("epoch" of `fit`)."""
+
+    def __init__(self, validation: Optional[tuple], per_point: int, on_point=None):
         super().__init__()
-        self.x_val, self.y_val, self.on_point = x_val, y_val, on_point
+        self.validation, self.per_point, self.on_point = validation, per_point, on_point
         self.values: list[float] = []
 
     def on_epoch_end(self, epoch, logs=None):
-        if self.x_val is not None:
-            self.values.append(accuracy(self.model, self.x_val, self.y_val))
+        if self.validation is not None:
+            self.values.append(accuracy(self.model, *self.validation))
             if self.on_point is not None:
-                self.on_point(self.values)
+                self.on_point(self.per_point * (epoch + 1), self.values[-1])
+
+
+def _evaluation_points(steps: int, points: int) -> tuple[int, int]:
+    """How many evaluation points, and training steps between two of them."""
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise ValueError(f"steps = {steps!r}: must be a positive integer (optimizer updates)")
+    points = max(1, min(points, steps))
+    return points, steps // points
 
 
 def fit(model: keras.Model, x: np.ndarray, y: np.ndarray, steps: int, *, seed: int = 0,
-        batch_size: int = BATCH_SIZE, points: int = 10, validation: Optional[tuple] = None,
+        batch_size: int = BATCH_SIZE, points: int = POINTS, validation: Optional[tuple] = None,
         on_point=None) -> pd.DataFrame:
     """Train `steps` optimizer steps on shuffled batches; record `points` evenly spaced evaluations.
 
     validation: (x_val, y_val) to measure accuracy at each point (column `val_accuracy`).
-    on_point: called with the list of validation accuracies so far (the lab redraws from it).
+    on_point: called with (step, validation accuracy) at each point (the lab draws from it).
     Returns one row per point: step, loss (mean over the steps since the previous point) and
     val_accuracy when validation data is given.
     """
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"steps = {steps!r}: must be a positive integer (optimizer updates)")
-    points = max(1, min(points, steps))
-    per_point = steps // points
+    points, per_point = _evaluation_points(steps, points)
     pipeline = (tf.data.Dataset.from_tensor_slices((np.asarray(x, np.float32), y))
                 .shuffle(len(x), seed=seed, reshuffle_each_iteration=True).repeat().batch(batch_size))
-    x_val, y_val = validation if validation is not None else (None, None)
-    evaluate = _Evaluate(x_val, y_val, on_point)
-    history = model.fit(pipeline, epochs=points, steps_per_epoch=per_point, verbose=0, callbacks=[evaluate])
+    evaluate = _Evaluate(validation, per_point, on_point)
+    history = model.fit(pipeline, epochs=points, steps_per_epoch=per_point, shuffle=False, verbose=0,
+                        callbacks=[evaluate])
     frame = pd.DataFrame({"step": per_point * np.arange(1, points + 1), "loss": history.history["loss"]})
     if validation is not None:
         frame["val_accuracy"] = evaluate.values
@@ -237,18 +255,16 @@ def fit(model: keras.Model, x: np.ndarray, y: np.ndarray, steps: int, *, seed: i
 
 @functools.lru_cache(maxsize=None)
 def _pretrained_cache(kind: str, steps: int, seed: int) -> keras.Model:
+    target_images = digit_task(TARGET_DIGITS, seed=seed).x_train  # images only: labels unused
     if kind == "digits 0-4":
         source = digit_task(SOURCE_DIGITS, seed=seed)
-        model = build_classifier(len(SOURCE_DIGITS), seed=seed)
-        fit(model, source.x_train, source.y_train, steps, seed=seed)
+        model, x, y = build_classifier(len(SOURCE_DIGITS), seed=seed), source.x_train, source.y_train
     elif kind == "autoencoder":
-        images = digit_task(TARGET_DIGITS, seed=seed).x_train  # the images only, labels unused
-        model = build_autoencoder(seed=seed)
-        fit(model, images, images, steps, seed=seed)
+        model, x, y = build_autoencoder(seed=seed), target_images, target_images
     else:  # "rotation"
-        turned, turns = rotation_task(digit_task(TARGET_DIGITS, seed=seed).x_train)
+        x, y = rotation_task(target_images)
         model = build_classifier(4, seed=seed)
-        fit(model, turned, turns, steps, seed=seed)
+    fit_cached(model, x, y, steps, seed=seed)
     return model
 
 
@@ -259,7 +275,7 @@ PRETRAINING = {
 }
 
 
-def pretrained(kind: str, steps: int = 600, seed: int = 0) -> keras.Model:
+def pretrained(kind: str, steps: int = 1000, seed: int = 0) -> keras.Model:
     """A pretrained model of one of the `PRETRAINING` kinds (trained once per process, then cached).
 
     Do not train the returned model further: `reuse` copies its weights, so it stays a fixed source.
@@ -269,37 +285,80 @@ def pretrained(kind: str, steps: int = 600, seed: int = 0) -> keras.Model:
     return _pretrained_cache(kind, int(steps), int(seed))
 
 
+# -- a cache of compiled training graphs ------------------------------------------------------------
+# Tracing Keras's training step costs ~1 s of CPU per new model, several times more than the few
+# hundred steps each experiment below trains.  `fit_cached` therefore trains a compiled twin kept per
+# architecture (same layers, same frozen flags, same loss): the twin receives the model's starting
+# variables and a fresh optimizer state, trains, and hands the trained variables back.  The result
+# is the same as fitting the model itself (tests/test_transfer.py checks it), and the learner's
+# models never share weights.
+
+_TWINS: dict[str, keras.Model] = {}
+
+
+def fit_cached(model: keras.Model, x: np.ndarray, y: np.ndarray, steps: int, **fit_kwargs: Any) -> pd.DataFrame:
+    """`fit(model, ...)` computed on a cached compiled copy of the model's architecture.
+
+    `model` must be compiled (its optimizer class and learning rate, and its loss, are used);
+    its trainable flags are part of the architecture, so freezing picks another twin.
+    """
+    if getattr(model, "optimizer", None) is None:
+        raise ValueError("fit_cached(model): compile the model first (its optimizer and loss are reused)")
+    # steps per call must divide the steps between evaluation points, or Keras would overshoot them
+    per_call = math.gcd(_evaluation_points(steps, fit_kwargs.get("points", POINTS))[1], STEPS_PER_CALL)
+    key = json.dumps([model.get_config(), str(model.loss), type(model.optimizer).__name__, per_call],
+                     sort_keys=True, default=str)
+    if key not in _TWINS:
+        twin = keras.models.clone_model(model)
+        twin.compile(optimizer=type(model.optimizer).from_config(model.optimizer.get_config()),
+                     loss=model.loss, steps_per_execution=per_call)
+        _TWINS[key] = twin
+    twin = _TWINS[key]
+    for mine, theirs in zip(twin.variables, model.variables):  # weights and random-layer seed states
+        mine.assign(theirs)
+    for variable in twin.optimizer.variables:  # a fresh optimizer: step count and moments zeroed
+        if variable.name != "learning_rate":
+            variable.assign(np.zeros(variable.shape, variable.dtype))
+    twin.optimizer.learning_rate = float(np.asarray(model.optimizer.learning_rate))
+    curve = fit(twin, x, y, steps, **fit_kwargs)
+    for mine, theirs in zip(model.variables, twin.variables):
+        mine.assign(theirs)
+    return curve
+
+
 # -- experiments -----------------------------------------------------------------------------------
 
 @dataclasses.dataclass
 class TransferResult:
-    """One run on the target task: settings, the validation curve and the final accuracy."""
+    """One run on the target task: its settings, validation curve and trained model."""
 
     source: str  # a PRETRAINING kind, or "none" for training from scratch
     labels_per_class: Optional[int]
     frozen: int
     fine_tune_steps: int
-    curve: pd.DataFrame  # step, loss, val_accuracy, phase ("frozen" or "fine-tune")
+    curve: pd.DataFrame  # step, loss, val_accuracy, phase ("frozen" / "train" / "fine-tune")
     model: keras.Model
 
     @property
     def val_accuracy(self) -> float:
+        """Validation accuracy at the end of the run."""
         return float(self.curve["val_accuracy"].iloc[-1])
 
     def label(self) -> str:
+        """A short legend text, e.g. 'autoencoder, 5 labels/class, 3 frozen'."""
         labels = "all" if self.labels_per_class is None else self.labels_per_class
         text = f"{self.source}, {labels} labels/class, {self.frozen} frozen"
         return text + (f", +{self.fine_tune_steps} fine-tune steps" if self.fine_tune_steps else "")
 
 
 def transfer_run(source: str = "digits 0-4", labels_per_class: Optional[int] = 10, frozen: int = 3,
-                 steps: int = 300, fine_tune_steps: int = 0, seed: int = 0, *,
-                 learning_rate: float = 1e-3, fine_tune_rate: float = FINE_TUNE_RATE,
-                 on_point=None) -> TransferResult:
-    """Train a classifier of digits 5-9 that reuses a pretrained body, and measure it.
+                 steps: int = 200, fine_tune_steps: int = 0, seed: int = 0, *,
+                 learning_rate: float = LEARNING_RATE, fine_tune_rate: float = FINE_TUNE_RATE,
+                 points: int = POINTS, on_point=None) -> TransferResult:
+    """Train a classifier of digits 5-9 whose body starts from a pretrained one, and measure it.
 
     source: "none" (from scratch) or a `PRETRAINING` kind.  frozen: body layers kept fixed during
-    the first `steps` updates.  fine_tune_steps: afterwards unfreeze everything, recompile with the
+    the first `steps` updates.  fine_tune_steps: afterwards unfreeze every layer, recompile with the
     small `fine_tune_rate` and train this many more steps (0: no fine-tuning).
     seed picks the labelled images, the new layers' initial weights and the batch order.
     """
@@ -309,39 +368,245 @@ def transfer_run(source: str = "digits 0-4", labels_per_class: Optional[int] = 1
             or fine_tune_steps < 0:
         raise ValueError(f"fine_tune_steps = {fine_tune_steps!r}: must be an integer >= 0")
     task = digit_task(TARGET_DIGITS, labels_per_class, seed=seed)
-    base = None if source == "none" else pretrained(source)
-    model = reuse(base, task.n_classes, frozen, seed=seed, learning_rate=learning_rate)
-    validation = (task.x_val, task.y_val)
-    curve = fit(model, task.x_train, task.y_train, steps, seed=seed, validation=validation,
-                on_point=on_point).assign(phase="frozen" if frozen else "train")
+    model = reuse(None if source == "none" else pretrained(source), task.n_classes, frozen, seed=seed,
+                  learning_rate=learning_rate)
+    common = dict(seed=seed, validation=(task.x_val, task.y_val), on_point=on_point)
+    curve = fit_cached(model, task.x_train, task.y_train, steps, points=points,
+                       **common).assign(phase="frozen" if frozen else "train")
     if fine_tune_steps:
         set_frozen(model, 0, fine_tune_rate)
-        more = fit(model, task.x_train, task.y_train, fine_tune_steps, seed=seed + 1,
-                   validation=validation, points=max(1, round(10 * fine_tune_steps / steps)),
-                   on_point=on_point)
+        if on_point is not None:
+            common["on_point"] = lambda step, value: on_point(steps + step, value)
+        more = fit_cached(model, task.x_train, task.y_train, fine_tune_steps,
+                          points=max(1, round(points * fine_tune_steps / steps)), **common)
         curve = pd.concat([curve, more.assign(step=more["step"] + steps, phase="fine-tune")],
                           ignore_index=True)
     return TransferResult(source, labels_per_class, frozen, int(fine_tune_steps), curve, model)
 
 
-def freeze_table(labels_per_class: Sequence[Optional[int]] = (5, 20, None),
-                 frozen: Sequence[int] = (0, 1, 2, 3), source: str = "digits 0-4",
-                 seeds: Sequence[int] = (0,), steps: int = 300) -> pd.DataFrame:
-    """Validation accuracy on digits 5-9 for each label count (rows) and freeze depth (columns).
+def freeze_table(sources: Sequence[str] = ("digits 0-4", "autoencoder"),
+                 labels_per_class: Sequence[Optional[int]] = (1, 10, None), frozen: Sequence[int] = (0, 1, 2, 3),
+                 seeds: Sequence[int] = (0, 1), steps: int = 200) -> pd.DataFrame:
+    """Validation accuracy on digits 5-9 per label count (rows) and way of starting (columns).
 
-    Column "scratch" trains the same network from random weights; column k reuses the body with its
-    first k layers frozen (k = all of them: only the new output layer trains).  Each cell is the
-    mean over `seeds` (different labelled images and initial weights).
+    Columns are (source, layers frozen): ("scratch", 0) trains the network from random weights;
+    (source, k) reuses that pretrained body with its first k layers fixed and a new output layer
+    (k = 0: everything is fine-tuned; k = all: only the output layer trains).  Each cell is the
+    mean over `seeds` (which labelled images, the new layers' initial weights, the batch order).
     """
-    rows = []
-    for labels in labels_per_class:
-        for setting in ["scratch", *frozen]:
-            accs = [transfer_run("none" if setting == "scratch" else source, labels,
-                                 0 if setting == "scratch" else setting, steps=steps, seed=s).val_accuracy
-                    for s in seeds]
-            rows.append({"labels per class": "all" if labels is None else labels,
-                         "setting": setting if setting == "scratch" else f"{setting} frozen",
-                         "val_accuracy": float(np.mean(accs))})
-    table = pd.DataFrame(rows).pivot(index="labels per class", columns="setting", values="val_accuracy")
-    order = ["scratch"] + [f"{k} frozen" for k in frozen]
-    return table.loc[["all" if l is None else l for l in labels_per_class], order]
+    settings = [("scratch", 0)] + [(source, k) for source in sources for k in frozen]
+    values = [[float(np.mean([transfer_run("none" if src == "scratch" else src, labels, k, steps=steps,
+                                           seed=seed, points=1).val_accuracy for seed in seeds]))
+               for src, k in settings] for labels in labels_per_class]
+    return pd.DataFrame(values,
+                        index=pd.Index(["all" if l is None else l for l in labels_per_class], name="labels per class"),
+                        columns=pd.MultiIndex.from_tuples(settings, names=["start from", "layers frozen"]))
+
+
+# -- figures ---------------------------------------------------------------------------------------
+
+def _png_uri(image: np.ndarray) -> str:
+    """A PNG data URI of an image of floats in [0, 1] (grey HxW or colour HxWx3)."""
+    from PIL import Image
+    buffer = io.BytesIO()
+    Image.fromarray(np.round(image * 255).astype(np.uint8)).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def image_grid(images: Sequence[np.ndarray], titles: Sequence[str], title: str, columns: int = 4) -> go.Figure:
+    """Images (floats in [0, 1]) in a grid, each with its own title, in the workbook's style."""
+    if len(images) != len(titles):
+        raise ValueError(f"image_grid: {len(images)} images but {len(titles)} titles")
+    columns = min(columns, len(images))
+    rows = -(-len(images) // columns)
+    fig = make_subplots(rows=rows, cols=columns, horizontal_spacing=0.01, vertical_spacing=0.3 / rows,
+                        subplot_titles=list(titles))
+    for i, (image, name) in enumerate(zip(images, titles)):
+        fig.add_trace(go.Image(source=_png_uri(image), name=name, hoverinfo="skip"),
+                      row=i // columns + 1, col=i % columns + 1)
+    plots.style(fig, title, "", "", height=int(190 * rows * min(1.0, 4 / columns) + 80))
+    fig.update_xaxes(showticklabels=False, showgrid=False, title_text="")
+    fig.update_yaxes(showticklabels=False, showgrid=False, title_text="")
+    height, width = images[0].shape[:2]
+    fig.update_xaxes(title_text=f"{width} pixels wide", row=rows, col=1)
+    fig.update_yaxes(title_text=f"{height} pixels high", row=rows, col=1)
+    fig.update_annotations(font_size=11)
+    return fig
+
+
+def digit_images(x: np.ndarray) -> list[np.ndarray]:
+    """Flattened 8x8 digits (0 = blank) as dark-on-white images for `image_grid`."""
+    return [1.0 - np.asarray(row, np.float32).reshape(IMAGE_SIDE, IMAGE_SIDE) for row in x]
+
+
+
+def curves_figure(results: Sequence[TransferResult], title: str = "Validation accuracy on digits 5-9",
+                  faded: Sequence[TransferResult] = ()) -> go.Figure:
+    """Validation accuracy against optimizer steps, one line per run; `faded` runs drawn pale first.
+
+    A dotted marker shows where a run's fine-tuning phase (everything unfrozen) starts.
+    """
+    fig = go.Figure()
+    for opacity, runs in ((0.3, faded), (1.0, results)):
+        for result in runs:
+            fig.add_trace(go.Scatter(x=result.curve["step"], y=result.curve["val_accuracy"], opacity=opacity,
+                                     mode="lines+markers", name=("earlier: " if opacity < 1 else "") + result.label(),
+                                     marker=dict(size=5)))
+            tuned = result.curve[result.curve["phase"] == "fine-tune"]
+            if opacity == 1.0 and len(tuned):
+                start = int(result.curve["step"].iloc[len(result.curve) - len(tuned) - 1])
+                fig.add_vline(x=start, line=dict(dash="dot", color="grey"))
+    fig.update_layout(legend=dict(orientation="h", y=-0.3))
+    return plots.style(fig, title, "optimizer steps (batches of 32)", "validation accuracy (0-1)", height=420)
+
+
+def freeze_figure(table: pd.DataFrame) -> go.Figure:
+    """The `freeze_table` as bars: one panel per label count, bars per source and frozen depth,
+    training from scratch as a dashed line to beat."""
+    counts = list(table.index)
+    fig = make_subplots(rows=1, cols=len(counts), shared_yaxes=True,
+                        subplot_titles=[f"{c} label{'s' if c != 1 else ''} per class" for c in counts])
+    sources = [s for s in table.columns.get_level_values(0).unique() if s != "scratch"]
+    colours = dict(zip(sources, ("#1f77b4", "#2ca02c", "#9467bd", "#8c564b")))
+    for col, count in enumerate(counts, start=1):
+        for source in sources:
+            row = table.loc[count, source]
+            fig.add_trace(go.Bar(x=[str(k) for k in row.index], y=row.values, name=f"body from {source}",
+                                 marker_color=colours[source], showlegend=col == 1, legendgroup=source),
+                          row=1, col=col)
+        scratch = float(table.loc[count, ("scratch", 0)])
+        fig.add_trace(go.Scatter(x=[str(k) for k in table[sources[0]].columns], y=[scratch] * table[sources[0]].shape[1],
+                                 mode="lines", line=dict(dash="dash", color="black"), name="from scratch",
+                                 showlegend=col == 1, legendgroup="scratch"), row=1, col=col)
+        fig.update_xaxes(title_text="layers frozen (from the input)", row=1, col=col)
+    low = float(np.nanmin(table.values))
+    fig.update_yaxes(range=[max(0.0, low - 0.05), 1.0])
+    plots.style(fig, "How much to freeze: validation accuracy on digits 5-9", "layers frozen (from the input)",
+                "validation accuracy (0-1)", height=400)
+    fig.update_layout(barmode="group")
+    return fig
+
+
+# -- the lab ---------------------------------------------------------------------------------------
+
+LABEL_COUNTS = (1, 2, 3, 5, 10, 20, 50, "all")
+LAB_PRESETS: dict[str, dict[str, Any]] = {
+    "1 label per class, from scratch": dict(source="none", labels_per_class=1, frozen=0, fine_tune_steps=0),
+    "1 label per class, autoencoder body frozen": dict(source="autoencoder", labels_per_class=1, frozen=3,
+                                                       fine_tune_steps=0),
+    "frozen, then fine-tuned": dict(source="autoencoder", labels_per_class=10, frozen=3, fine_tune_steps=100),
+    "digits 0-4 body, all frozen": dict(source="digits 0-4", labels_per_class=10, frozen=3, fine_tune_steps=0),
+}
+
+
+class TransferLab:
+    """Controls for where the body comes from, how many labels, how many layers to freeze and how
+    long to fine-tune; a Run button; a live figure of validation accuracy with the earlier runs faded.
+
+    Each control sets one argument of `transfer_run`.  A run takes about a second, so the button
+    trains in the foreground; `run()` does the same from code (what nbval executes) and `set()`
+    moves the controls.
+    """
+
+    MAX_FADED = 3
+
+    def __init__(self, source: str = "digits 0-4", labels_per_class: Any = 10, frozen: int = 3,
+                 fine_tune_steps: int = 0, steps: int = 200,
+                 presets: Optional[Mapping[str, Mapping[str, Any]]] = None):
+        import ipywidgets as ipw
+        self.steps = steps
+        self.presets = dict(LAB_PRESETS if presets is None else presets)
+        style = {"description_width": "150px"}
+        self.controls = {
+            "source": ipw.Dropdown(options=["none", *PRETRAINING], description="body pretrained as", style=style,
+                                   tooltip="; ".join(f"{k}: {v}" for k, v in PRETRAINING.items())),
+            "labels_per_class": ipw.SelectionSlider(options=[(str(c), c) for c in LABEL_COUNTS],
+                                                    description="labels per class", style=style),
+            "frozen": ipw.IntSlider(min=0, max=len(HIDDEN_UNITS), description="layers frozen", style=style),
+            "fine_tune_steps": ipw.IntSlider(min=0, max=300, step=50, description="fine-tune steps", style=style),
+        }
+        self.preset_menu = ipw.Dropdown(options=[("preset…", None)] + [(n, n) for n in self.presets], value=None)
+        self.preset_menu.observe(self._on_preset, names="value")
+        self.run_button = ipw.Button(description="Run", button_style="success", icon="play")
+        self.run_button.on_click(lambda _b: self._run_reporting())
+        self.status = ipw.HTML()
+        self.figure = go.FigureWidget(curves_figure([], "Validation accuracy on digits 5-9: press Run"))
+        self.results: list[TransferResult] = []
+        grid = ipw.GridBox(list(self.controls.values()), layout=ipw.Layout(
+            grid_template_columns="repeat(2, minmax(0, 1fr))", grid_gap="4px 16px", width="100%"))
+        self.widget = ipw.VBox([grid, ipw.HBox([self.run_button, self.preset_menu]), self.status, self.figure],
+                               layout=ipw.Layout(max_width="1100px"))
+        self.set(source=source, labels_per_class=labels_per_class, frozen=frozen, fine_tune_steps=fine_tune_steps)
+        self._show("Ready: choose settings and press Run.")
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The `transfer_run` arguments the controls describe ("all" labels is None)."""
+        values = {name: control.value for name, control in self.controls.items()}
+        values["labels_per_class"] = None if values["labels_per_class"] == "all" else values["labels_per_class"]
+        return values
+
+    def set(self, **values: Any) -> "TransferLab":
+        """Move controls from code; an unknown control or a value it does not offer raises ValueError."""
+        for name, value in values.items():
+            if name not in self.controls:
+                raise ValueError(f"TransferLab has no control {name!r}; controls: " + ", ".join(self.controls))
+            value = "all" if (name == "labels_per_class" and value is None) else value
+            control = self.controls[name]
+            allowed = (list(LABEL_COUNTS) if name == "labels_per_class" else list(control.options)
+                       if name == "source" else list(range(control.min, control.max + 1, control.step)))
+            if value not in allowed:
+                raise ValueError(f"{name} = {value!r} is not offered; allowed: {allowed}")
+            control.value = value
+        return self
+
+    def _on_preset(self, change: Mapping[str, Any]) -> None:
+        if change["new"] is not None:
+            self.set(**self.presets[change["new"]])
+            self._show(f"Preset “{html.escape(change['new'])}” set: press Run.")
+            self.preset_menu.value = None
+
+    def run(self) -> TransferResult:
+        """Train with the current settings, drawing the curve live; returns the `TransferResult`."""
+        settings = self.settings
+        if settings["source"] == "none" and settings["frozen"]:
+            raise ValueError("Nothing is pretrained when training from scratch (body pretrained as = none): "
+                             "set layers frozen to 0")
+        self._show("Training…")
+        faded = self.results[-self.MAX_FADED:]
+        self._redraw(None, faded)
+        live = self.figure.data[-1]
+
+        def draw(step: int, value: float) -> None:
+            with self.figure.batch_update():
+                live.x, live.y = (*live.x, step), (*live.y, value)
+
+        result = transfer_run(steps=self.steps, on_point=draw, **settings)
+        self.results.append(result)
+        self._redraw(result, faded)
+        self._show(html.escape(f"{result.label()}: validation accuracy {result.val_accuracy:.3f}"))
+        return result
+
+    def _run_reporting(self) -> None:
+        try:
+            self.run()
+        except ValueError as exc:
+            self._show(html.escape(str(exc)), error=True)
+
+    def _redraw(self, result: Optional[TransferResult], faded: Sequence[TransferResult]) -> None:
+        """Show the faded earlier runs and `result` (None: an empty line that `run` fills live)."""
+        fig = curves_figure([result] if result is not None else [], faded=faded)
+        if result is None:
+            fig.add_trace(go.Scatter(x=[], y=[], mode="lines+markers", name="training…"))
+        with self.figure.batch_update():
+            self.figure.data = ()
+            self.figure.add_traces(list(fig.data))
+            self.figure.layout = fig.layout
+
+    def _show(self, text: str, error: bool = False) -> None:
+        colour = "#b00020" if error else "#333"
+        self.status.value = f'<div style="font-size:14px;color:{colour};padding:4px 0">{text}</div>'
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+        display(self.widget)
