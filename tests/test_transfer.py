@@ -203,4 +203,4 @@ def test_lab_runs_draws_earlier_runs_faded_and_validates_settings():
     with pytest.raises(ValueError, match="set layers frozen to 0"):
         lab.run()
     lab.preset_menu.value = "frozen, then fine-tuned"
-    assert lab.settings == dict(T.LAB_PRESETS["frozen, then fine-tuned"]) and lab.preset_menu.value is None
+    assert lab.settings == dict(T.LAB_PRESETS["frozen, then fine-tuned"]) and lab.preset_menu.value == lab._prompt

@@ -525,7 +525,10 @@ class TransferLab:
             "frozen": ipw.IntSlider(min=0, max=len(HIDDEN_UNITS), description="layers frozen", style=style),
             "fine_tune_steps": ipw.IntSlider(min=0, max=300, step=50, description="fine-tune steps", style=style),
         }
-        self.preset_menu = ipw.Dropdown(options=[("preset…", None)] + [(n, n) for n in self.presets], value=None)
+        from .lab import PRESET_PROMPT  # the same prompt as TrainingLab's preset menu
+        self._prompt = PRESET_PROMPT
+        self.preset_menu = ipw.Dropdown(options=[(PRESET_PROMPT, PRESET_PROMPT)] + [(n, n) for n in self.presets],
+                                        value=PRESET_PROMPT)
         self.preset_menu.observe(self._on_preset, names="value")
         self.run_button = ipw.Button(description="Run", button_style="success", icon="play")
         self.run_button.on_click(lambda _b: self._run_reporting())
@@ -561,10 +564,10 @@ class TransferLab:
         return self
 
     def _on_preset(self, change: Mapping[str, Any]) -> None:
-        if change["new"] is not None:
+        if change["new"] != self._prompt:
             self.set(**self.presets[change["new"]])
             self._show(f"Preset “{html.escape(change['new'])}” set: press Run.")
-            self.preset_menu.value = None
+            self.preset_menu.value = self._prompt
 
     def run(self) -> TransferResult:
         """Train with the current settings, drawing the curve live; returns the `TransferResult`."""
