@@ -57,7 +57,8 @@ def test_pinned_run_stays_as_a_faded_reference(lab):
     names = [t.name for t in lab.figures["curves"].data]
     pinned = [t for t in lab.figures["curves"].data if t.name.startswith("pinned:")]
     assert len(pinned) == 4 and all(t.opacity < 1 for t in pinned) and "train" in names
-    assert "relu" in pinned[0].name
+    assert pinned[0].name == "pinned: #1 train"
+    assert "pinned #1: 2x8 relu" in lab.figures["curves"].layout.annotations[-1].text
     lab.clear_pins()
     assert not any(t.name.startswith("pinned:") for t in lab.figures["curves"].data)
 

@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 import widgets as w
@@ -37,6 +38,15 @@ def test_histogram_has_a_line_per_layer_summing_to_100_percent(run):
     assert [t.name for t in fig.data] == ["hidden 1", "hidden 2", "hidden 3", "output"]
     for trace in fig.data:
         assert sum(trace.y) == pytest.approx(100, abs=0.01) or sum(trace.y) < 100
+
+
+def test_non_finite_values_become_gaps():
+    run = w.train(w.RunConfig(learning_rate=1e4, epochs=3, depth=2), probes=True)
+    assert run.status == "diverged"
+    for fig in (plots.curves_figure(run), plots.gradient_norm_figure(run)):
+        for trace in fig.data:
+            assert all(v is None or np.isfinite(v) for v in trace.y)
+    assert plots.finite([1.0, float("nan"), float("inf"), None]) == [1.0, None, None, None]
 
 
 def test_decision_boundary_refuses_other_datasets():

@@ -21,6 +21,11 @@ TRAIN_COLOUR, VAL_COLOUR = "#1f77b4", "#ff7f0e"
 DEPTH_SCALE = "Viridis"  # layer colour: dark = near the input, yellow = near the output
 
 
+def finite(values) -> list:
+    """Values with NaN and infinities replaced by None: plotly draws a gap, and JSON stays valid."""
+    return [float(v) if v is not None and np.isfinite(v) else None for v in values]
+
+
 def style(fig: go.Figure, title: str, x: str, y: str, height: int = FIGURE_HEIGHT) -> go.Figure:
     """Give a figure the workbook's look: title, axis labels, compact margins, legend on the right."""
     fig.update_layout(title=dict(text=title, x=0.01, font=dict(size=15)), height=height,
@@ -48,11 +53,15 @@ def curves_figure(run: Run, pinned: Sequence[Run] = ()) -> go.Figure:
     metric = run.metric
     fig = make_subplots(rows=1, cols=2, subplot_titles=("loss", _metric_label(run)),
                         horizontal_spacing=0.1)
-    for ref in pinned:
-        _add_curves(fig, ref, metric, opacity=PINNED_OPACITY, prefix=f"pinned: {ref.config.describe()} ",
-                    width=1.5)
+    for number, ref in enumerate(pinned, start=1):
+        _add_curves(fig, ref, metric, opacity=PINNED_OPACITY, prefix=f"pinned: #{number} ", width=1.5)
     _add_curves(fig, run, metric, opacity=1.0, prefix="", width=2.5)
     style(fig, f"Learning curves: {run.config.describe()}", "epoch (0 = before training)", "loss")
+    if pinned:  # the pinned runs' settings, under the plots, so the legend stays narrow
+        notes = "<br>".join(f"pinned #{n}: {ref.config.describe()}" for n, ref in enumerate(pinned, start=1))
+        fig.add_annotation(text=notes, xref="paper", yref="paper", x=0, y=-0.22, xanchor="left",
+                           yanchor="top", showarrow=False, align="left", font=dict(size=11, color="#555"))
+        fig.update_layout(height=FIGURE_HEIGHT + 18 * len(pinned), margin=dict(b=60 + 18 * len(pinned)))
     fig.update_xaxes(title_text="epoch (0 = before training)", row=1, col=2)
     fig.update_yaxes(title_text=_metric_label(run), row=1, col=2)
     return fig
@@ -67,7 +76,7 @@ def _add_curves(fig: go.Figure, run: Run, metric: str, opacity: float, prefix: s
             column = base if split == "train" else f"val_{base}"
             values = [run.initial[column]] if start else []
             values += hist[column].tolist() if column in hist else []
-            fig.add_trace(go.Scatter(x=epochs, y=values, mode="lines+markers", name=f"{prefix}{split}",
+            fig.add_trace(go.Scatter(x=epochs, y=finite(values), mode="lines+markers", name=f"{prefix}{split}",
                                      legendgroup=f"{prefix}{split}", showlegend=panel == 1,
                                      opacity=opacity, marker=dict(size=4),
                                      line=dict(color=colour, dash=dash, width=width)),
@@ -106,7 +115,7 @@ def gradient_norm_figure(run: Run, column: str = "grad_mean_abs") -> go.Figure:
         layers = grads.drop_duplicates("layer_index").sort_values("layer_index")
         for colour, (_, layer) in zip(layer_colours(len(layers)), layers.iterrows()):
             rows = grads[grads["layer_index"] == layer["layer_index"]]
-            fig.add_trace(go.Scatter(x=rows["epoch"], y=rows[column], mode="lines+markers",
+            fig.add_trace(go.Scatter(x=rows["epoch"], y=finite(rows[column]), mode="lines+markers",
                                      name=layer["layer"], line=dict(color=colour, width=2),
                                      marker=dict(size=4)))
     fig.update_yaxes(type="log")
@@ -133,7 +142,7 @@ def layer_profile_figure(runs: Mapping[str, Run], column: str = "grad_mean_abs",
             continue
         at = int(frame["epoch"].max()) if epoch == -1 else epoch
         rows = frame[frame["epoch"] == at].sort_values("layer_index")
-        fig.add_trace(go.Scatter(x=rows["layer"], y=rows[column], mode="lines+markers", name=label,
+        fig.add_trace(go.Scatter(x=rows["layer"], y=finite(rows[column]), mode="lines+markers", name=label,
                                  line=dict(width=2.5), marker=dict(size=7)))
     if log:
         fig.update_yaxes(type="log")
@@ -192,7 +201,7 @@ def compare_figure(runs: Mapping[str, Run], column: str = "val_loss", log: bool 
     for label, run in runs.items():
         hist = run.history
         if column in hist:
-            fig.add_trace(go.Scatter(x=hist["epoch"], y=hist[column], mode="lines+markers", name=label,
+            fig.add_trace(go.Scatter(x=hist["epoch"], y=finite(hist[column]), mode="lines+markers", name=label,
                                      marker=dict(size=4)))
     if log:
         fig.update_yaxes(type="log")
