@@ -22,7 +22,7 @@ from .config import ConfigError, RunConfig, field_names
 from .data import Dataset, load_dataset
 from .model import build_model, targets
 from .schedules import schedule_callbacks
-from .training import _TRAINING_LOCK, DIVERGENCE_FACTOR
+from .training import _TRAINING_LOCK, divergence
 
 # Fields whose change needs neither a new model nor a new trace: they set only the starting weights,
 # the budget, or (unless a schedule is baked into the optimizer) the value of the learning rate.
@@ -30,8 +30,7 @@ REUSABLE_FIELDS = ("initializer", "init_scale", "seed", "epochs", "learning_rate
 
 
 class _DivergenceStop(keras.callbacks.Callback):
-    """The rule `train` uses to call a run "diverged": a step's loss is NaN or infinite, or an
-    epoch's loss is `DIVERGENCE_FACTOR` times the first step's.  Stops the fit at once."""
+    """Stops the fit at once by the rule `train` uses to call a run "diverged" (`divergence`)."""
 
     def on_train_begin(self, logs=None):
         self.initial_loss: Optional[float] = None
@@ -45,13 +44,11 @@ class _DivergenceStop(keras.callbacks.Callback):
         loss = float((logs or {}).get("loss", 0.0))
         if self.initial_loss is None:
             self.initial_loss = loss
-        if not math.isfinite(loss):
+        if divergence(loss):
             self._stop()
 
     def on_epoch_end(self, epoch, logs=None):
-        loss = float((logs or {}).get("loss", math.nan))
-        if not math.isfinite(loss) or (self.initial_loss and
-                                       loss > DIVERGENCE_FACTOR * max(self.initial_loss, 1e-3)):
+        if divergence(float((logs or {}).get("loss", math.nan)), self.initial_loss):
             self._stop()
 
 

@@ -97,6 +97,16 @@ class Run:
         return f"<b>Run</b> ({self.config.describe()}): {self.summary()}"
 
 
+def divergence(loss: float, initial_loss: Optional[float] = None) -> Optional[str]:
+    """Why a loss counts as divergence, or None: it is NaN or infinite, or (given the first step's
+    loss, which callers pass at an epoch's end) it grew DIVERGENCE_FACTOR times above it."""
+    if not math.isfinite(loss):
+        return f"the loss became {loss}"
+    if initial_loss and loss > DIVERGENCE_FACTOR * max(initial_loss, 1e-3):
+        return f"the loss grew from {initial_loss:.3g} to {loss:.3g}"
+    return None
+
+
 class _RunRecorder(keras.callbacks.Callback):
     """Writes each epoch into the Run, detects divergence and stop requests, and reports progress."""
 
@@ -115,8 +125,9 @@ class _RunRecorder(keras.callbacks.Callback):
             self.initial_loss = loss
         if self.on_batch is not None:
             self.on_batch(self.run, self.epoch, batch + 1, loss)
-        if not math.isfinite(loss):
-            self._diverge(f"the loss became {loss} at epoch {self.epoch}, step {batch + 1}")
+        why = divergence(loss)
+        if why:
+            self._diverge(f"{why} at epoch {self.epoch}, step {batch + 1}")
         elif self.stop_event is not None and self.stop_event.is_set():
             self.run.status, self.run.message = "stopped", f"stopped by request during epoch {self.epoch}"
             self.model.stop_training = True
@@ -129,12 +140,9 @@ class _RunRecorder(keras.callbacks.Callback):
         self.run._history.append(row)
         self.run.epochs_done = epoch + 1
         loss = row.get("loss", float("nan"))
-        if self.run.status == "running":
-            if not math.isfinite(loss):
-                self._diverge(f"the loss became {loss} at epoch {epoch + 1}")
-            elif self.initial_loss and loss > DIVERGENCE_FACTOR * max(self.initial_loss, 1e-3):
-                self._diverge(f"the loss grew from {self.initial_loss:.3g} to {loss:.3g} by epoch "
-                              f"{epoch + 1}")
+        why = divergence(loss, self.initial_loss)
+        if self.run.status == "running" and why:
+            self._diverge(f"{why} by epoch {epoch + 1}")
         if self.on_epoch is not None:
             self.on_epoch(self.run)
 
