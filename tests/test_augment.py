@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import pytest
 
+from standalone import exec_without_widgets
 from widgets import augment as A
 from widgets import transfer as T
 
@@ -102,3 +103,32 @@ def test_augmentation_effect_table_has_one_row_per_variant_and_a_mean():
     assert list(table.index) == ["none", "shift"] and list(table.columns) == ["seed 0", "seed 1", "mean"]
     assert np.allclose(table["mean"], table[["seed 0", "seed 1"]].mean(axis=1))
     assert ((table >= 0) & (table <= 1)).all().all()
+
+
+@pytest.mark.parametrize("settings", [
+    {}, {"flip": 3, "zoom": 0.2, "hue": 0.1, "brightness": 0.2},
+    {"flip": 1, "rotation": 0.05, "crop": 0.7, "contrast": 0.4, "noise": 0.05}])
+def test_augmentation_code_builds_the_previewed_layers_in_plain_keras(settings):
+    script = exec_without_widgets(A.augmentation_code(settings, photo="flower", copies=3))
+    assert np.array_equal(script["image"], A.sample_photo("flower"))
+    assert script["augmented"].shape == (3, A.PREVIEW_HEIGHT, A.PREVIEW_WIDTH, 3)
+    expected = [layer for name, aug in A.AUGMENTATIONS.items()
+                for layer in aug.build(A.check_settings(settings)[name], seed=0)]
+    written = [layer for layer in script["augment"].layers if type(layer).__name__ != "Identity"]
+
+    def described(layer):
+        return type(layer).__name__, {k: v for k, v in layer.get_config().items() if k not in ("name", "seed")}
+
+    assert [described(layer) for layer in written] == [described(layer) for layer in expected]
+    if not settings:
+        assert np.array_equal(script["augmented"][0], script["image"])
+
+
+def test_preview_shows_the_code_of_its_controls():
+    preview = A.AugmentPreview(photo="china", copies=2, rotation=0.05)
+    preview.code_view.show()
+    assert preview.code_view.code == A.augmentation_code({"rotation": 0.05}, "china", 2)
+    preview.set(noise=0.1)
+    assert "GaussianNoise(stddev=0.1)" in preview.code_view.code
+    preview.controls["rotation"].value = 0.0  # a slider moved by the learner
+    assert "RandomRotation" not in preview.code_view.code

@@ -124,3 +124,31 @@ def test_rerunning_the_cell_replaces_the_old_lab(monkeypatch):
     assert first.train_button.comm is None and first.widget.comm is None  # closed
     assert second.train_button.comm is not None
     second.close()
+
+
+def test_keras_code_button_shows_the_script_of_the_current_controls(lab):
+    assert lab.code_view in lab.widget.children and lab.code_view.code == ""  # nothing computed while hidden
+    lab.code_view.button.value = True  # the learner presses "Show Keras code"
+    assert lab.code_view.code == w.keras_code(lab.config)
+    lab.controls["activation"].value = "tanh"  # a control moves while the panel is open
+    assert 'activation="tanh"' in lab.code_view.code and lab.code_view.code == w.keras_code(lab.config)
+    lab.set(epochs=7)  # a field without a control
+    assert "epochs=7" in lab.code_view.code
+    lab.apply_preset("deep sigmoid: vanishing gradients")
+    assert lab.code_view.code == w.keras_code(lab.config) and "range(8)" in lab.code_view.code
+    lab.code_view.hide()
+    lab.controls["activation"].value = "relu"
+    assert "sigmoid" in lab.code_view.code  # hidden: left alone, recomputed when shown again
+    lab.code_view.show()
+    assert lab.code_view.code == w.keras_code(lab.config)
+
+
+def test_keras_code_panel_explains_contradictory_controls():
+    lab = w.TrainingLab(w.RunConfig(epochs=1), controls=("clipnorm", "clipvalue"))
+    lab.code_view.show()
+    lab.controls["clipnorm"].value = 1.0
+    lab.controls["clipvalue"].value = 0.5  # Keras takes only one of them: no script, the reason instead
+    assert lab.code_view.code == "" and "clipvalue" in lab.code_view.panel.html
+    lab.controls["clipnorm"].value = None
+    assert "clipvalue=0.5" in lab.code_view.code
+    lab.close()

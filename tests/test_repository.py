@@ -45,6 +45,34 @@ def test_notebook_is_committed_stripped_and_starts_with_the_setup_cell(path):
         "widgets must be imported first: it silences TensorFlow's start-up messages"
 
 
+CHAPTERS = [p for p in NOTEBOOKS if not p.stem.startswith("00_")]
+
+
+def _plain_keras_examples(cells: list[dict]) -> list[str]:
+    """The code cell that follows each markdown cell saying "In plain Keras", without its comments.
+
+    This is where a chapter shows its technique as the few Keras lines a learner would put in their own
+    model; a cell marked NBVAL_SKIP does not count, since then nbval would not prove the lines still run.
+    """
+    examples = []
+    for i, cell in enumerate(cells):
+        if cell["cell_type"] == "markdown" and "In plain Keras" in "".join(cell["source"]):
+            code = next((c for c in cells[i + 1:] if c["cell_type"] == "code"), None)
+            source = "".join(code["source"]) if code else ""
+            if "NBVAL_SKIP" not in source:
+                examples.append(re.sub(r"#.*", "", source))
+    return examples
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_chapter_shows_its_technique_in_plain_keras(path):
+    cells = json.loads(path.read_text())["cells"]
+    examples = _plain_keras_examples(cells)
+    assert any(re.search(r"\bkeras\.[A-Za-z]", code) for code in examples), (
+        f"{path.name}: add a markdown cell containing 'In plain Keras', followed by a code cell that runs the "
+        "chapter's technique with keras.* APIs (e.g. keras.layers.Dropout(0.3) in a small model that is fitted)")
+
+
 def test_shipped_data_has_provenance_and_checksum():
     sums = (ROOT / "datasets" / "SHA256SUMS").read_text().split()
     assert "pima.csv" in sums

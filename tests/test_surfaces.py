@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from standalone import exec_without_widgets
 from widgets import surfaces as S
 
 
@@ -138,3 +139,27 @@ def test_explorer_switches_surface_with_its_own_learning_rate():
     explorer.update(surface="saddle")
     assert explorer.controls["learning_rate"].value == pytest.approx(S.SURFACES["saddle"].learning_rate)
     assert explorer.figure.layout.title.text.startswith(S.SURFACES["saddle"].title)
+
+
+@pytest.mark.parametrize("surface, optimizers, settings", [
+    ("bowl", S.OPTIMIZERS, dict(steps=25)),
+    ("ravine", ("momentum", "nesterov"), dict(learning_rate=0.05, momentum=0.8, steps=40)),
+    ("saddle", ("adam", "nadam"), dict(beta_1=0.7, beta_2=0.99, steps=40)),
+])
+def test_surface_code_runs_as_plain_keras_and_takes_the_same_paths(surface, optimizers, settings):
+    script = exec_without_widgets(S.surface_code(surface, optimizers, **settings))
+    assert list(script["paths"]) == [S.LABELS[kind] for kind in optimizers]
+    for kind in optimizers:
+        expected = S.optimizer_path(surface, kind, **settings).points
+        np.testing.assert_allclose(script["paths"][S.LABELS[kind]], expected, rtol=1e-5, atol=1e-6,
+                                   err_msg=kind)
+
+
+def test_explorer_code_follows_the_sliders():
+    explorer = S.SurfaceExplorer("bowl", optimizers=("sgd", "adam"), steps=20, warm=False)
+    assert explorer.code_view.code == ""  # not computed until shown
+    explorer.code_view.show()
+    assert explorer.code_view.code == S.surface_code("bowl", ("sgd", "adam"), steps=20, learning_rate=0.1)
+    explorer.update(surface="ravine", beta_1=0.8)
+    assert "Rosenbrock" in explorer.code_view.code and "beta_1=0.8" in explorer.code_view.code
+    assert explorer.code_view in explorer.widget.children

@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import pytest
 
+from standalone import exec_without_widgets
 from widgets import transfer as T
 
 
@@ -204,3 +205,35 @@ def test_lab_runs_draws_earlier_runs_faded_and_validates_settings():
         lab.run()
     lab.preset_menu.value = "frozen, then fine-tuned"
     assert lab.settings == dict(T.LAB_PRESETS["frozen, then fine-tuned"]) and lab.preset_menu.value == lab._prompt
+
+
+@pytest.mark.parametrize("source, labels, frozen, fine_tune", [
+    ("none", 2, 0, 10), ("digits 0-4", 3, 3, 0), ("autoencoder", None, 2, 10), ("rotation", 1, 1, 0)])
+def test_transfer_code_runs_as_plain_keras_on_the_labs_data_and_freezes(source, labels, frozen, fine_tune):
+    script = exec_without_widgets(T.transfer_code(source, labels, frozen, fine_tune, steps=20, pretrain_steps=30))
+    task = T.digit_task(T.TARGET_DIGITS, labels, seed=0)
+    for name, expected in (("x_new", task.x_train), ("y_new", task.y_train), ("x_new_val", task.x_val),
+                           ("y_new_val", task.y_val)):
+        np.testing.assert_array_equal(script[name], expected, err_msg=name)
+    model = script["model"]
+    assert [layer.units for layer in T.hidden_layers(model)] == list(T.HIDDEN_UNITS)
+    assert 0.0 <= script["accuracy"] <= 1.0
+    if source == "none":
+        return
+    for k, (new, old) in enumerate(zip(T.hidden_layers(model), T.hidden_layers(script["pretrained"]))):
+        kept = all(np.array_equal(a, b) for a, b in zip(new.get_weights(), old.get_weights()))
+        assert kept == (k < frozen and not fine_tune), f"hidden_{k + 1}"
+        assert new.trainable == (fine_tune > 0 or k >= frozen)
+
+
+def test_transfer_lab_shows_the_code_of_its_controls():
+    lab = T.TransferLab(source="autoencoder", labels_per_class=5, frozen=2, steps=20)
+    assert lab.code_view.code == ""
+    lab.code_view.show()
+    assert lab.code_view.code == T.transfer_code("autoencoder", 5, 2, 0, steps=20)
+    lab.set(fine_tune_steps=50)
+    assert "steps_per_epoch=50" in lab.code_view.code and "Fine-tune" in lab.code_view.code
+    lab.set(source="none")  # frozen is still 2: nothing to freeze, so the reason instead of code
+    assert lab.code_view.code == "" and "frozen" in lab.code_view.panel.html
+    lab.set(frozen=0)
+    assert "random weights" in lab.code_view.code

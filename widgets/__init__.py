@@ -11,8 +11,9 @@ from .model import build_model, build_optimizer
 from .training import Run, train
 from . import plots
 from .codegen import keras_code
+from .codeview import CodeView
 from .lab import TrainingLab
 
 __all__ = ["ConfigError", "RunConfig", "Dataset", "DatasetIntegrityError", "dataset_table",
            "load_dataset", "build_model", "build_optimizer", "train", "Run", "plots",
-           "keras_code", "TrainingLab"]
+           "keras_code", "CodeView", "TrainingLab"]

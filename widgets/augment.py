@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from .codegen import literal, script_header
 from .transfer import IMAGE_SIDE, accuracy, digit_task, fit_cached, image_grid
 
 PREVIEW_HEIGHT, PREVIEW_WIDTH = 107, 160  # the 427x640 photographs scaled down by 4
@@ -58,27 +59,28 @@ class Augmentation:
     example: float  # a clearly visible but realistic setting
     meaning: str
 
-    def build(self, value: float, seed: int) -> list[keras.layers.Layer]:
-        """The Keras layer(s) for this setting; [] when the setting is off (0 or, for crop, 1)."""
+    def layer_specs(self, value: float) -> list[tuple[str, dict[str, Any]]]:
+        """(Keras layer class, its arguments) for this setting, in order; [] when it is off (0 or,
+        for crop, 1).  `build` and `augmentation_code` both read these, so they cannot disagree."""
         if value == self.off:
             return []
-        L = keras.layers
         if self.name == "rotation":
-            return [L.RandomRotation(value, fill_mode="reflect", seed=seed)]
+            return [("RandomRotation", dict(factor=value, fill_mode="reflect"))]
         if self.name == "flip":
-            return [L.RandomFlip(FLIP_MODES[int(value)], seed=seed)]
+            return [("RandomFlip", dict(mode=FLIP_MODES[int(value)]))]
         if self.name == "zoom":
-            return [L.RandomZoom((-value, value), fill_mode="reflect", seed=seed)]
+            return [("RandomZoom", dict(height_factor=(-value, value), fill_mode="reflect"))]
         if self.name == "crop":  # a random window of this fraction, scaled back to the preview size
-            return [L.RandomCrop(round(PREVIEW_HEIGHT * value), round(PREVIEW_WIDTH * value), seed=seed),
-                    L.Resizing(PREVIEW_HEIGHT, PREVIEW_WIDTH)]
-        if self.name == "hue":
-            return [L.RandomHue(value, value_range=(0, 1), seed=seed)]
-        if self.name == "brightness":
-            return [L.RandomBrightness(value, value_range=(0, 1), seed=seed)]
-        if self.name == "contrast":
-            return [L.RandomContrast(value, value_range=(0, 1), seed=seed)]
-        return [L.GaussianNoise(value, seed=seed)]  # "noise"
+            return [("RandomCrop", dict(height=round(PREVIEW_HEIGHT * value), width=round(PREVIEW_WIDTH * value))),
+                    ("Resizing", dict(height=PREVIEW_HEIGHT, width=PREVIEW_WIDTH))]
+        if self.name in ("hue", "brightness", "contrast"):
+            return [(self.keras_layer, dict(factor=value, value_range=(0, 1)))]
+        return [("GaussianNoise", dict(stddev=value))]  # "noise"
+
+    def build(self, value: float, seed: int) -> list[keras.layers.Layer]:
+        """The Keras layer(s) for this setting, the random ones seeded with `seed`."""
+        return [getattr(keras.layers, name)(**args, **({} if name == "Resizing" else {"seed": seed}))
+                for name, args in self.layer_specs(value)]
 
     @property
     def off(self) -> float:
@@ -158,6 +160,39 @@ def describe(settings: Mapping[str, float]) -> str:
     return ", ".join(parts) or "none"
 
 
+def augmentation_code(settings: Mapping[str, float], photo: str = "china", copies: int = 7) -> str:
+    """A plain Keras script: the switched-on augmentations as one `keras.Sequential`, applied to
+    copies of the preview's photograph (its `augment`, `image` and `augmented` are what the preview
+    uses and shows)."""
+    settings = check_settings(settings)
+    if photo not in PHOTOS:
+        raise ValueError(f"photo = {photo!r}: must be one of " + ", ".join(map(repr, PHOTOS)))
+    layers = [f"    keras.layers.{name}({', '.join(f'{k}={literal(v)}' for k, v in args.items())}),"
+              for aug_name, aug in AUGMENTATIONS.items() for name, args in aug.layer_specs(settings[aug_name])]
+    if not layers:
+        layers = ["    keras.layers.Identity(),  # nothing switched on: images pass unchanged"]
+    crop_note = (["# (RandomCrop cuts the same window out of every image of a batch.)"]
+                 if settings["crop"] != AUGMENTATIONS["crop"].off else [])
+    lines = ['"""Data augmentation with Keras preprocessing layers.', "",
+             f'Switched on: {describe(settings)}."""', *script_header(),
+             "import numpy as np", "from PIL import Image", "from sklearn.datasets import load_sample_image",
+             "", "keras.utils.set_random_seed(0)", "",
+             f"# The photograph, scaled down to {PREVIEW_WIDTH} x {PREVIEW_HEIGHT} pixels, as floats in [0, 1]",
+             f'photo = Image.fromarray(load_sample_image("{photo}.jpg"))',
+             f"photo = photo.resize(({PREVIEW_WIDTH}, {PREVIEW_HEIGHT}), Image.Resampling.BILINEAR)",
+             'image = np.asarray(photo, dtype="float32") / 255.0', "",
+             "# The augmentation layers, in the order they are applied: geometry, colour, noise",
+             "augment = keras.Sequential([", *layers, "])", *crop_note, "",
+             "# Random layers change images only when called with training=True, as fit() does;",
+             "# when the model predicts, they pass images through unchanged.",
+             f"batch = np.repeat(image[None], {copies}, axis=0)  # {copies} copies of the photo",
+             "augmented = np.clip(np.asarray(augment(batch, training=True)), 0.0, 1.0)",
+             'print("augmented batch:", augmented.shape)', "",
+             "# In a model of your own, put the layers first, e.g.",
+             "# model = keras.Sequential([keras.Input(shape=image.shape), augment, ...])"]
+    return "\n".join(lines) + "\n"
+
+
 class AugmentPreview:
     """One control per augmentation layer, a photo menu, a "new draw" button and a live image grid.
 
@@ -187,9 +222,12 @@ class AugmentPreview:
         self.redraw_button = ipw.Button(description="New random draw", icon="refresh")
         self.redraw_button.on_click(lambda _b: self._new_draw())
         self.figure = go.FigureWidget()
+        from .codeview import CodeView
+        self.code_view = CodeView(self.keras_code)  # the switched-on layers as a keras.Sequential
         grid = ipw.GridBox([self.photo, *self.controls.values()], layout=ipw.Layout(
             grid_template_columns="repeat(3, minmax(0, 1fr))", grid_gap="4px 16px", width="100%"))
-        self.widget = ipw.VBox([grid, self.redraw_button, self.figure], layout=ipw.Layout(max_width="1100px"))
+        self.widget = ipw.VBox([grid, self.redraw_button, self.code_view, self.figure],
+                               layout=ipw.Layout(max_width="1100px"))
         self.render()
 
     @property
@@ -229,7 +267,12 @@ class AugmentPreview:
                 self.figure.data = ()
                 self.figure.add_traces(list(fig.data))
             self.figure.layout = fig.layout
+        self.code_view.refresh()
         return copies
+
+    def keras_code(self) -> str:
+        """The current settings as a plain Keras script (see `augmentation_code`)."""
+        return augmentation_code(self.settings, self.photo.value, self.copies)
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

@@ -8,6 +8,7 @@ Train button trains in a background thread so the page stays responsive and Stop
 
 from __future__ import annotations
 
+import gc
 import html
 import threading
 import time
@@ -18,6 +19,8 @@ import ipywidgets as ipw
 import plotly.graph_objects as go
 
 from . import plots
+from .codegen import keras_code
+from .codeview import CodeView
 from .config import ConfigError, RunConfig
 from .controls import ControlError, control_value, make_control, set_control
 from .training import Run, train
@@ -60,17 +63,44 @@ def _current_cell_id() -> Optional[str]:
         return None
 
 
+def _close_tree(widget: ipw.Widget) -> None:
+    """Close a widget, its children and their layouts and styles: each of those is a widget that
+    ipywidgets keeps alive until it is closed (~40 per lab would pile up on every re-run cell)."""
+    for child in getattr(widget, "children", ()):
+        _close_tree(child)
+    for part in (getattr(widget, "layout", None), getattr(widget, "style", None)):
+        if isinstance(part, ipw.Widget):  # a FigureWidget's layout is plotly's, not a widget
+            part.close()
+    widget.close()
+
+
+_DATA_KEYS = ("x", "y", "z", "text")  # what changes from one epoch's redraw to the next
+
+
+def _trace_signature(trace) -> tuple:
+    return trace.type, trace.name, trace.opacity, trace.showlegend
+
+
 def _copy_into(widget: go.FigureWidget, fig: go.Figure) -> None:
-    """Replace a live figure's traces and layout by those of `fig`, as one front-end update."""
+    """Make a live figure show `fig`, as one front-end update.
+
+    While the traces keep their kind, names and look (every epoch of a run), only their data and a
+    changed layout are sent: re-validating every property costs more than drawing the new points.
+    """
+    layout = fig.layout.to_plotly_json()
     with widget.batch_update():
-        if len(widget.data) == len(fig.data) and all(
-                a.type == b.type for a, b in zip(widget.data, fig.data)):
+        if [_trace_signature(t) for t in widget.data] == [_trace_signature(t) for t in fig.data]:
             for live, new in zip(widget.data, fig.data):
-                live.update(new.to_plotly_json(), overwrite=True)
+                live.update({key: new[key] for key in _DATA_KEYS if key in new and new[key] is not None})
         else:
             widget.data = ()
             widget.add_traces(list(fig.data))
-        widget.layout.update(fig.layout.to_plotly_json(), overwrite=True)
+        previous = getattr(widget, "_copied_layout", {})
+        changed = {key: value for key, value in layout.items() if previous.get(key) != value}
+        changed.update({key: None for key in previous if key not in layout})  # reset what `fig` lacks
+        if changed:
+            widget.layout.update(changed, overwrite=True)
+        widget._copied_layout = layout
 
 
 class TrainingLab:
@@ -151,7 +181,11 @@ class TrainingLab:
                 rows.append(ipw.HBox([ipw.VBox([h], layout=ipw.Layout(width=f"{100 // len(halves)}%"))
                                       for h in halves], layout=ipw.Layout(width="100%")))
         self.report_view = ipw.HTML()
-        self.widget = ipw.VBox([grid, toolbar, self.status, self.report_view, *rows],
+        # The plain Keras of the current controls; recomputed on each change, only while shown.
+        self.code_view = CodeView(lambda: keras_code(self.config))
+        for control in self.controls.values():
+            control.observe(lambda _change: self.code_view.refresh(), names="value")
+        self.widget = ipw.VBox([grid, toolbar, self.status, self.report_view, self.code_view, *rows],
                                layout=ipw.Layout(width="100%", max_width="1400px"))
 
     def _ipython_display_(self) -> None:
@@ -182,6 +216,7 @@ class TrainingLab:
                 set_control(self.controls[field], field, value)
         self._base = self._base.replace(**{f: v for f, v in values.items() if f not in self.controls})
         assert self.config == candidate
+        self.code_view.refresh()  # a base field may have changed without any control moving
         return self
 
     def apply_preset(self, name: str) -> "TrainingLab":
@@ -225,7 +260,7 @@ class TrainingLab:
         self._thread.start()
 
     def stop(self) -> None:
-        """Ask a running training to stop after its current step."""
+        """Ask a running training to stop; it ends within its current epoch."""
         self._stop.set()
 
     def wait(self, timeout: Optional[float] = None) -> Optional[Run]:
@@ -236,7 +271,8 @@ class TrainingLab:
 
     @property
     def is_running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        # The thread may still be collecting garbage after it freed the buttons: that is not running.
+        return self._thread is not None and self._thread.is_alive() and self.train_button.disabled
 
     def _config_or_report(self) -> Optional[RunConfig]:
         try:
@@ -263,6 +299,10 @@ class TrainingLab:
         self._show(self._final_status(run), error=run.status == "diverged")
         self._show_report(run)
         self._set_running(False)
+        # Each run leaves its traced graphs as cyclic garbage (~7 MB).  The Train button's thread frees
+        # them once the buttons are free (~0.3 s holding the GIL), but not after Stop: its user acts next.
+        if not reraise and run.status != "stopped":
+            gc.collect()
         return run
 
     def _show_report(self, run: Run) -> None:
@@ -285,7 +325,8 @@ class TrainingLab:
     def _on_epoch(self, run: Run) -> None:
         now = time.perf_counter()
         self._show(self._progress(run))
-        if run.epochs_done <= 1 or now - self._last_redraw >= REDRAW_INTERVAL:
+        # A stopped or diverged run gets its final redraw at once: drawing it here too would delay Stop.
+        if run.status == "running" and (run.epochs_done <= 1 or now - self._last_redraw >= REDRAW_INTERVAL):
             self._redraw(run)
             self._last_redraw = time.perf_counter()
 
@@ -360,5 +401,5 @@ class TrainingLab:
         self.wait(timeout=30)
         for widget in [*self.controls.values(), *self.figures.values(), self.train_button,
                        self.stop_button, self.pin_button, self.clear_button, self.preset_menu,
-                       self.status, self.report_view, self.widget]:
-            widget.close()
+                       self.status, self.report_view, self.code_view, self.widget]:
+            _close_tree(widget)

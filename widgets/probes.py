@@ -66,7 +66,11 @@ class HealthProbe(keras.callbacks.Callback):
         acts = activation_layers(self.model)
         self._activation_fns = [layer.activation for layer in acts]
         self._peak_slopes = [_peak_slope(fn) for fn in self._activation_fns]
-        self._pre_activation_model = keras.Model(self.model.inputs, [layer.input for layer in acts])
+        # One pass gives every hidden pre-activation and the prediction the loss needs.
+        self._probe_model = keras.Model(self.model.inputs, [layer.input for layer in acts] + list(self.model.outputs))
+        # Traced once per run, then a few ms per epoch.  A new function each run: TensorFlow counts
+        # traces per Python function and warns about "retracing" when one function is traced often.
+        self._compiled = tf.function(lambda: self._probe_tensors())
         self._measure(epoch=0, previous_kernels=None)
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -76,30 +80,40 @@ class HealthProbe(keras.callbacks.Callback):
         self._measure(epoch=epoch + 1, previous_kernels=self._kernels_at_epoch_start)
 
     # -- measurements ----------------------------------------------------------------------------
-    def probe_gradients(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Gradient of the training loss (with regularization) w.r.t. each kernel on the probe batch,
-        raw and after the optimizer's own clipping rule (which sees every trainable variable)."""
+    def _probe_tensors(self):
+        """Everything measured on the probe batch, as tensors: the kernel gradients of the training
+        loss (with regularization), the same after the optimizer's own clipping rule (which sees
+        every trainable variable), and each hidden layer's activations with their slopes."""
         variables = self.model.trainable_variables
         with tf.GradientTape() as tape:
-            y_pred = self.model(self.x_probe, training=False)
+            *pre, y_pred = self._probe_model(self.x_probe, training=False)
             loss = self.model.compute_loss(x=self.x_probe, y=self.y_probe, y_pred=y_pred, training=False)
         grads = tape.gradient(loss, variables)
-        clipped = self.model.optimizer._clip_gradients(list(grads))
+        optimizer = self.model.optimizer
+        clips = any(getattr(optimizer, name, None) for name in ("clipnorm", "clipvalue", "global_clipnorm"))
+        clipped = optimizer._clip_gradients(list(grads)) if clips else grads
         position = {id(v): i for i, v in enumerate(variables)}
         raw, after_clip = [], []
         for var in self._kernel_vars:  # a frozen layer (trainable=False) gets no gradient: zeros
             i = position.get(id(var))
-            raw.append(np.zeros(var.shape) if i is None else np.asarray(grads[i], dtype=np.float64))
-            after_clip.append(np.zeros(var.shape) if i is None else np.asarray(clipped[i], dtype=np.float64))
-        return raw, after_clip
+            raw.append(tf.zeros(var.shape) if i is None else tf.convert_to_tensor(grads[i]))
+            after_clip.append(tf.zeros(var.shape) if i is None else tf.convert_to_tensor(clipped[i]))
+        with tf.GradientTape() as slope_tape:  # each activation acts elementwise: d(sum)/dz is its slope
+            slope_tape.watch(pre)
+            activations = [fn(z) for fn, z in zip(self._activation_fns, pre)]
+        slopes = slope_tape.gradient(activations, pre)
+        return raw, after_clip, activations, slopes
 
     def _measure(self, epoch: int, previous_kernels: list[np.ndarray] | None) -> None:
+        raw, after_clip, activations, slopes = self._compiled()
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging run has inf/NaN weights
-            self._measure_gradients(epoch, previous_kernels)
-            self._measure_activations(epoch)
+            self._measure_gradients(epoch, previous_kernels,
+                                    [np.asarray(g, dtype=np.float64) for g in raw],
+                                    [np.asarray(g, dtype=np.float64) for g in after_clip])
+            self._measure_activations(epoch, [a.numpy() for a in activations], [d.numpy() for d in slopes])
 
-    def _measure_gradients(self, epoch: int, previous_kernels: list[np.ndarray] | None) -> None:
-        grads, clipped = self.probe_gradients()
+    def _measure_gradients(self, epoch: int, previous_kernels: list[np.ndarray] | None,
+                           grads: list[np.ndarray], clipped: list[np.ndarray]) -> None:
         for index, (var, g, g_clip) in enumerate(zip(self._kernel_vars, grads, clipped)):
             w = var.numpy().astype(np.float64)
             label = layer_label(index, self._n_hidden)
@@ -123,16 +137,8 @@ class HealthProbe(keras.callbacks.Callback):
                                             "counts": counts.astype(np.int64),
                                             "zeros": int(abs_g.size - nonzero.size)})
 
-    def _measure_activations(self, epoch: int) -> None:
-        pre = self._pre_activation_model(self.x_probe, training=False)
-        pre = pre if isinstance(pre, (list, tuple)) else [pre]
-        for index, (z, fn, peak) in enumerate(zip(pre, self._activation_fns, self._peak_slopes)):
-            z = tf.convert_to_tensor(z)
-            with tf.GradientTape() as tape:
-                tape.watch(z)
-                a = fn(z)
-            slope = tape.gradient(a, z).numpy()
-            a = a.numpy()
+    def _measure_activations(self, epoch: int, activations: list[np.ndarray], slopes: list[np.ndarray]) -> None:
+        for index, (a, slope, peak) in enumerate(zip(activations, slopes, self._peak_slopes)):
             saturated = slope < SATURATION_SLOPE * peak
             self.records_activations.append({
                 "epoch": epoch, "layer": layer_label(index, self._n_hidden), "layer_index": index,

@@ -15,6 +15,7 @@ the learning-rate slider reruns compiled loops without tracing again.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import math
 import time
@@ -27,6 +28,7 @@ import numpy as np
 import plotly.graph_objects as go
 import tensorflow as tf
 
+from .codegen import literal, script_header
 from .plots import style
 
 # -- surfaces ----------------------------------------------------------------------------------
@@ -323,6 +325,59 @@ def loss_figure(surface: str | Surface, paths: Mapping[str, Trajectory], title: 
                  "loss − minimum (log scale)")
 
 
+# -- the same experiment in plain Keras --------------------------------------------------------
+
+def optimizer_code(kind: str, learning_rate: float, momentum: float = 0.9, beta_1: float = 0.9,
+                   beta_2: float = 0.999) -> str:
+    """The Keras expression that creates the optimizer `make_optimizer` gives for these settings."""
+    optimizer = make_optimizer(kind, learning_rate, momentum, beta_1, beta_2)
+    args = [f"learning_rate={literal(float(learning_rate))}"]
+    args += [f"{name}={literal(value)}" for name, value in _hyperparameters(kind, momentum, beta_1, beta_2)]
+    if getattr(optimizer, "nesterov", False):
+        args.append("nesterov=True")
+    return f"keras.optimizers.{type(optimizer).__name__}({', '.join(args)})"
+
+
+def surface_code(surface: str | Surface, optimizers: Sequence[str] = OPTIMIZERS, *,
+                 learning_rate: Optional[float] = None, steps: int = 150, momentum: float = 0.9,
+                 beta_1: float = 0.9, beta_2: float = 0.999) -> str:
+    """A plain Keras + TensorFlow script in which these optimizers step on the surface's loss.
+
+    It gives the same paths as `optimizer_paths` with the same settings (its `paths` dict holds
+    them), written the way one steps any Keras optimizer by hand: a variable, a gradient tape and
+    `apply_gradients`.
+    """
+    surface = get_surface(surface)
+    lr = surface.learning_rate if learning_rate is None else learning_rate
+    loss_source = inspect.getsource(surface.loss).rstrip().replace(f"def {surface.loss.__name__}(", "def loss(", 1)
+    turned = "_COS" in loss_source  # the bowl's two constants, written as surfaces.py defines them
+    lines = [f'"""Keras optimizers stepping on a 2-D loss: the {surface.title.lower()}."""',
+             *script_header(["math"] if turned else []), "import numpy as np", "import tensorflow as tf", "", "",
+             *(["_COS, _SIN = math.cos(math.radians(30)), math.sin(math.radians(30))", "", ""] if turned else []),
+             f"# {surface.formula}, lowest at {tuple(surface.minimum)}", loss_source, "", "",
+             f"def descend(optimizer, start={tuple(surface.start)}, steps={steps}):",
+             '    """Let a Keras optimizer move the point (x, y) downhill; returns the points visited."""',
+             '    point = keras.Variable(start, dtype="float32")  # two numbers in place of a network\'s weights',
+             "    visited = [point.numpy()]",
+             "    for _ in range(steps):",
+             "        with tf.GradientTape() as tape:",
+             "            xy = point.value",
+             "            value = loss(xy[0], xy[1])",
+             "        optimizer.apply_gradients([(tape.gradient(value, xy), point)])",
+             "        visited.append(point.numpy())",
+             "    return np.array(visited)",
+             "", "",
+             "optimizers = {",
+             *(f"    {literal(LABELS[kind])}: {optimizer_code(kind, lr, momentum, beta_1, beta_2)},"
+               for kind in optimizers),
+             "}",
+             "paths = {name: descend(optimizer) for name, optimizer in optimizers.items()}",
+             "for name, path in paths.items():",
+             "    x, y = path[-1]",
+             '    print(f"{name:>9}: ends at ({x:.3f}, {y:.3f}), loss {loss(x, y):.3g}")']
+    return "\n".join(lines) + "\n"
+
+
 # -- the slider widget -------------------------------------------------------------------------
 
 class SurfaceExplorer:
@@ -361,6 +416,8 @@ class SurfaceExplorer:
                                       description="beta_2", **slider),
         }
         self.timing = ipw.HTML()
+        from .codeview import CodeView
+        self.code_view = CodeView(self.keras_code)  # the optimizers of the figure, as plain Keras
         self.figure = go.FigureWidget()
         self.paths: dict[str, Trajectory] = {}
         self.last_seconds = float("nan")
@@ -375,7 +432,7 @@ class SurfaceExplorer:
             self.controls[name].observe(self._on_change, names="value")
         self.widget = ipw.VBox([ipw.HBox([ipw.VBox(list(self.controls.values())[:3]),
                                           ipw.VBox([*list(self.controls.values())[3:], self.timing])]),
-                                self.figure])
+                                self.code_view, self.figure])
 
     def _settings(self) -> dict:
         return {name: self.controls[name].value for name in ("learning_rate", "momentum", "beta_1", "beta_2")}
@@ -407,6 +464,11 @@ class SurfaceExplorer:
         self.last_seconds = time.perf_counter() - began
         self.timing.value = f"recomputed {len(self.paths)} paths of {self.steps} steps in " \
                             f"{self.last_seconds * 1000:.0f} ms"
+        self.code_view.refresh()
+
+    def keras_code(self) -> str:
+        """The current comparison as a plain Keras script (see `surface_code`)."""
+        return surface_code(self.controls["surface"].value, self.optimizers, steps=self.steps, **self._settings())
 
     def update(self, **values) -> float:
         """Set controls from code (surface, learning_rate, momentum, beta_1, beta_2), recompute once

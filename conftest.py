@@ -1,0 +1,77 @@
+"""Guards over the whole test run (unit tests, nbval over notebooks/, browser tests).
+
+1. Offline: every Python process the run starts, above all nbval's kernels, gets
+   tests/support/offline_site on PYTHONPATH, whose sitecustomize refuses network connections that
+   leave the machine; the test process itself is guarded the same way.  A notebook that downloads
+   anything fails with "network blocked by the workbook's offline test".
+2. No litter: the run fails if it leaves new paths in the repository, ignored ones included
+   (tests/support/repo_litter.py says what is exempt).
+
+It also prints how long each notebook took under nbval (a report, not a test: the performance
+targets are checked with benchmarks/time_notebooks.py on an idle machine).
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent
+SUPPORT = ROOT / "tests" / "support"
+OFFLINE_SITE = SUPPORT / "offline_site"
+sys.path.insert(0, str(SUPPORT))
+
+import network_guard  # noqa: E402
+import repo_litter  # noqa: E402
+
+_litter_before: "frozenset[str] | None" = None
+_checks_litter = False  # True in the process that runs the session (not in xdist workers)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _litter_before, _checks_litter
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != str(OFFLINE_SITE)]
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(OFFLINE_SITE), *paths])  # inherited by every subprocess
+    network_guard.install()
+    if not hasattr(config, "workerinput"):  # the controller checks once, not each xdist worker
+        _checks_litter = True
+        _litter_before = repo_litter.snapshot(ROOT)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if not _checks_litter:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    say = reporter.write_line if reporter is not None else lambda text: sys.stderr.write(text + "\n")
+    after = repo_litter.snapshot(ROOT) if _litter_before is not None else None
+    if after is None:
+        say("no-litter check skipped: the repository is not a git checkout, or git is missing")
+        return
+    litter = repo_litter.new_entries(_litter_before, after)
+    if litter:
+        if reporter is not None:
+            reporter.write_sep("=", "files left in the repository", red=True)
+        say("FAILED (no litter): the test run left these paths in the repository; tests must write "
+            "only to temporary folders:\n  " + "\n  ".join(litter))
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+_notebook_seconds: "collections.Counter[str]" = collections.Counter()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    path = report.nodeid.split("::", 1)[0]
+    if path.endswith(".ipynb"):
+        _notebook_seconds[path] += report.duration
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if _notebook_seconds:
+        terminalreporter.write_sep("-", "notebook times under nbval (cells only)")
+        for path, seconds in sorted(_notebook_seconds.items()):
+            terminalreporter.write_line(f"{path:60s} {seconds:6.1f} s")
+        terminalreporter.write_line(f"{'total':60s} {sum(_notebook_seconds.values()):6.1f} s")
