@@ -399,7 +399,4 @@ class TrainingLab:
         """Stop any run and free every widget (called when the lab's cell is re-run)."""
         self.stop()
         self.wait(timeout=30)
-        for widget in [*self.controls.values(), *self.figures.values(), self.train_button,
-                       self.stop_button, self.pin_button, self.clear_button, self.preset_menu,
-                       self.status, self.report_view, self.code_view, self.widget]:
-            _close_tree(widget)
+        _close_tree(self.widget)  # every control, button, figure and view is inside it

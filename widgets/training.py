@@ -186,15 +186,15 @@ class _RunRecorder(keras.callbacks.Callback):
         self.model.stop_training = True
 
 
-def _evaluate_untrained(model: keras.Model, config: RunConfig, dataset: Dataset) -> dict[str, float]:
-    """Loss and metric of the untrained model on both splits (epoch 0 of the learning curves).
+def _evaluate_untrained(model: keras.Model, splits: tuple) -> dict[str, float]:
+    """Loss and metric of the untrained model on ((x_train, y_train), (x_val, y_val)), the arrays
+    `fit` gets: epoch 0 of the learning curves.
 
     One eager pass over each split, with the compiled loss and metrics: the same numbers as
     `model.evaluate` (to float rounding) in ~30 ms instead of ~250 ms, because nothing is traced.
     """
     values = {}
-    for prefix, x, y in (("", dataset.x_train, dataset.y_train), ("val_", dataset.x_val, dataset.y_val)):
-        y = targets(config, dataset, y)
+    for prefix, (x, y) in zip(("", "val_"), splits):
         y_pred = model(x, training=False)
         values[prefix + "loss"] = float(model.compute_loss(x=x, y=y, y_pred=y_pred, training=False))
         model.reset_metrics()
@@ -269,11 +269,12 @@ def train(config: RunConfig, dataset: Optional[Dataset] = None, *,
         cbs.extend(schedule_callbacks(config))
         cbs.extend(callbacks)
         if stop_event is None or not stop_event.is_set():
-            run.initial = _evaluate_untrained(model, config, dataset)
+            train_split = dataset.x_train, targets(config, dataset, dataset.y_train)
+            val_split = dataset.x_val, targets(config, dataset, dataset.y_val)
+            run.initial = _evaluate_untrained(model, (train_split, val_split))
             if on_epoch is not None:
                 on_epoch(run)  # epoch 0: the first curve point, before any training step
-            model.fit(dataset.x_train, targets(config, dataset, dataset.y_train),
-                      validation_data=(dataset.x_val, targets(config, dataset, dataset.y_val)),
+            model.fit(*train_split, validation_data=val_split,
                       batch_size=config.batch_size, epochs=config.epochs, shuffle=True, verbose=0,
                       callbacks=cbs,
                       # The same batches either way; given the count, Keras makes one data iterator
