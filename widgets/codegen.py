@@ -13,13 +13,13 @@ import inspect
 from typing import Sequence
 
 from .config import RunConfig
-from .data import DATA_DIR, GENERATED_ROWS, SPLIT_SEED, VALIDATION_FRACTION, Dataset, load_dataset, make_spiral
+from .data import (DATA_DIR, GENERATED_ROWS, PIMA_FEATURES, SPLIT_SEED, VALIDATION_FRACTION, Dataset,
+                   load_dataset, make_spiral)
 from .model import _OPTIMIZER_CLASSES, needs_one_hot, output_and_loss, output_units
 from .schedules import PLATEAU_FACTOR, PLATEAU_PATIENCE, OneCycle
 
 _SKLEARN_LOADERS = {"breast_cancer": "load_breast_cancer", "digits": "load_digits", "iris": "load_iris",
                     "wine": "load_wine", "diabetes_progression": "load_diabetes"}
-_PIMA_FEATURES = ["npreg", "glu", "bp", "skin", "bmi", "ped", "age"]
 _KERAS_DEFAULT_INITIALIZER = "glorot_uniform"
 _LINE = 100  # wrap calls longer than this
 _STEPPED_SCHEDULES = ("power", "exponential", "piecewise", "1cycle")  # functions of the step count
@@ -77,7 +77,7 @@ def _load_lines(name: str) -> tuple[list[str], list[str], list[str]]:
         path = DATA_DIR / "pima.csv"
         return ["import pandas as pd"], [], [
             f"pima = pd.read_csv({literal(str(path))})  # datasets/pima.csv, shipped with the workbook",
-            f"x = pima[[{', '.join(map(literal, _PIMA_FEATURES))}]].to_numpy()",
+            f"x = pima[[{', '.join(map(literal, PIMA_FEATURES))}]].to_numpy()",
             'y = pima["type"].to_numpy()']
     loader = _SKLEARN_LOADERS[name]
     return [f"from sklearn.datasets import {loader}"], [], [f"x, y = {loader}(return_X_y=True)"]

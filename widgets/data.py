@@ -96,11 +96,14 @@ def shipped_file(name: str) -> Path:
     return path
 
 
+PIMA_FEATURES = ["npreg", "glu", "bp", "skin", "bmi", "ped", "age"]  # pima.csv's input columns
+
+
 def _pima():
     import pandas as pd
     frame = pd.read_csv(shipped_file("pima.csv"))
-    features = ["npreg", "glu", "bp", "skin", "bmi", "ped", "age"]
-    return (frame[features].to_numpy(np.float32), frame["type"].to_numpy(np.int32), features,
+    return (frame[PIMA_FEATURES].to_numpy(np.float32), frame["type"].to_numpy(np.int32),
+            list(PIMA_FEATURES),
             ("no diabetes", "diabetes"), "binary",
             "Pima Indians Diabetes (MASS, 532 complete rows): predict diabetes from 7 measurements")
 
