@@ -16,6 +16,7 @@ from __future__ import annotations
 import collections
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,9 @@ def pytest_configure(config: pytest.Config) -> None:
     paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != str(OFFLINE_SITE)]
     os.environ["PYTHONPATH"] = os.pathsep.join([str(OFFLINE_SITE), *paths])  # inherited by every subprocess
     network_guard.install()
+    # Solved exercises are recorded in a file; keep the learner's own (and the repository) clean.
+    os.environ.setdefault("WORKBOOK_PROGRESS_FILE", os.path.join(
+        tempfile.mkdtemp(prefix="workbook-progress-"), "progress.json"))
     if not hasattr(config, "workerinput"):  # the controller checks once, not each xdist worker
         _checks_litter = True
         _litter_before = repo_litter.snapshot(ROOT)

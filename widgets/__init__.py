@@ -14,6 +14,13 @@ from .codegen import keras_code
 from .codeview import CodeView
 from .lab import TrainingLab
 
+
+def progress():
+    """Per chapter, the exercises this learner has solved (kept in the Jupyter data directory)."""
+    from .exercises.progress import progress as table
+    return table()
+
+
 __all__ = ["ConfigError", "RunConfig", "Dataset", "DatasetIntegrityError", "dataset_table",
            "load_dataset", "build_model", "build_optimizer", "train", "Run", "plots",
-           "keras_code", "CodeView", "TrainingLab"]
+           "keras_code", "CodeView", "TrainingLab", "progress"]
