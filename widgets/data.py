@@ -17,7 +17,23 @@ import numpy as np
 
 from .config import DATASETS, ConfigError
 
-DATA_DIR = Path(__file__).resolve().parents[1] / "datasets"
+
+def _find_data_dir() -> Path:
+    """The folder holding the shipped data files and their SHA256SUMS.
+
+    An installed package carries them as widgets/_datasets (pyproject.toml maps the repository's
+    top-level datasets/ there when it builds a wheel); a clone or an editable install reads
+    datasets/ next to widgets/.  The package's own copy comes first: next to an installed package
+    (in site-packages) a folder named `datasets` may well be some other project's.
+    """
+    package = Path(__file__).resolve().parent
+    for folder in (package / "_datasets", package.parent / "datasets"):
+        if (folder / "SHA256SUMS").is_file():
+            return folder
+    return package.parent / "datasets"  # neither: shipped_file's error names what is missing
+
+
+DATA_DIR = _find_data_dir()
 SPLIT_SEED = 42
 VALIDATION_FRACTION = 0.25
 GENERATED_ROWS = 1000
@@ -73,19 +89,30 @@ def _sha256(path: Path) -> str:
 
 def expected_checksums() -> dict[str, str]:
     """File name -> SHA-256 from datasets/SHA256SUMS."""
+    listing = DATA_DIR / "SHA256SUMS"
+    if not listing.is_file():
+        raise DatasetIntegrityError(
+            f"The checksum list {listing} is missing: {_restore_hint('SHA256SUMS')}")
     sums = {}
-    for line in (DATA_DIR / "SHA256SUMS").read_text().splitlines():
+    for line in listing.read_text().splitlines():
         if line.strip():
             digest, name = line.split()
             sums[name] = digest
     return sums
 
 
+def _restore_hint(name: str) -> str:
+    if DATA_DIR.parent.name == "widgets":  # an installed copy: the wheel carried the files
+        return ("Reinstall the workbook (`pip install --force-reinstall --no-deps .` from its "
+                "repository) to restore it.")
+    return (f"Restore it with `git checkout -- datasets/{name}` (or rebuild it with "
+            "`python datasets/extract_pima.py`, see datasets/README.md).")
+
+
 def shipped_file(name: str) -> Path:
     """Path of a committed data file, after checking that it exists and matches its checksum."""
     path = DATA_DIR / name
-    restore = (f"Restore it with `git checkout -- datasets/{name}` (or rebuild it with "
-               "`python datasets/extract_pima.py`, see datasets/README.md).")
+    restore = _restore_hint(name)
     if not path.is_file():
         raise DatasetIntegrityError(f"The data file {path} is missing. {restore}")
     expected = expected_checksums().get(name)
