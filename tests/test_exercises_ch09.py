@@ -1,44 +1,91 @@
-"""Chapter 09 checks, tested against what Keras itself does."""
+"""Chapter 09 checks: the experiments judge the learner's own model by training it."""
 
+import keras
 import numpy as np
+import pytest
 
 from widgets import transfer as T
 from widgets.exercises import ch09
 
-
-def test_trainable_layers_match_a_reused_model():
-    model = T.reuse(T.build_classifier(5), 5, frozen=ch09.FROZEN_IN_EXERCISE)
-    trained = [layer.name for layer in model.layers if layer.trainable]
-    assert ch09.check_trainable_layers(trained)
-    assert ch09.check_trainable_layers(list(reversed(trained)))
+TRIVIAL = (None, 0, "", [])
 
 
-def test_trainable_layers_rejects_wrong_sets_and_formats():
-    assert not ch09.check_trainable_layers(["output"])
-    assert not ch09.check_trainable_layers(["hidden_1", "hidden_2"])
-    assert "list" in ch09.check_trainable_layers("hidden_3").message
-    assert "not among" in ch09.check_trainable_layers(["hidden_3", "softmax"]).message
+@pytest.fixture(scope="module")
+def target10():
+    return T.digit_task(T.TARGET_DIGITS, labels_per_class=10)
 
 
-def test_still_changes_is_what_keras_does():
-    task = T.digit_task(T.TARGET_DIGITS, 3)
-    model = T.reuse(None, 5, frozen=0)
-    model.fit(task.x_train, task.y_train, epochs=1, verbose=0)
-    model.get_layer("hidden_1").trainable = False
-    before = model.get_layer("hidden_1").kernel.numpy().copy()
-    model.fit(task.x_train, task.y_train, epochs=1, verbose=0)
-    changed = not np.array_equal(before, model.get_layer("hidden_1").kernel.numpy())
-    assert ch09.check_still_changes("yes" if changed else "no")
-    assert not ch09.check_still_changes("no")
-    assert not ch09.check_still_changes("maybe")
+def _head_trained(target10):
+    """The notebook's starting point of exercise 1: a new head trained on the frozen body, then
+    every body layer set trainable (without compiling again)."""
+    model = T.reuse(T.pretrained("digits 0-4"), n_classes=5, frozen=3)
+    model.fit(target10.x_train, target10.y_train, epochs=3, batch_size=32, verbose=0)
+    for layer in T.hidden_layers(model):
+        layer.trainable = True
+    return model
 
 
-def test_trainable_count_matches_keras():
-    model = T.reuse(T.build_classifier(5), 5, frozen=3)
+def test_unfreeze_rejects_the_starting_cell_and_a_large_rate(target10):
+    start = ch09.check_unfrozen_for_real(_head_trained(target10))
+    assert not start and "exactly as they were" in start.message
+    hot = _head_trained(target10)
+    hot.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
+    result = ch09.check_unfrozen_for_real(hot)
+    assert not result and "0.01" in result.message
+
+
+def test_unfreeze_accepts_compiling_again_at_a_small_rate(target10):
+    model = _head_trained(target10)
+    model.compile(optimizer=keras.optimizers.Adam(1e-4), loss="sparse_categorical_crossentropy")
+    assert ch09.check_unfrozen_for_real(model)
+
+
+def test_unfreeze_rejects_a_body_left_frozen_and_an_uncompiled_model(target10):
+    model = _head_trained(target10)
+    model.get_layer("hidden_2").trainable = False
+    model.compile(optimizer=keras.optimizers.Adam(1e-4), loss="sparse_categorical_crossentropy")
+    assert "hidden_2" in ch09.check_unfrozen_for_real(model).message
+    bare = keras.Sequential(T.build_classifier(5).layers)
+    assert "not compiled" in ch09.check_unfrozen_for_real(bare).message
+
+
+def test_beats_scratch_accepts_a_good_reuse_and_rejects_the_start():
+    autoencoder = T.pretrained("autoencoder")
+    assert ch09.check_beats_scratch(T.reuse(autoencoder, 5, frozen=3, learning_rate=1e-2))
+    start = ch09.check_beats_scratch(T.reuse(autoencoder, 5, frozen=0, learning_rate=1e-3))
+    assert not start and "validation accuracy of 0.7" in start.message
+
+
+def test_beats_scratch_needs_the_autoencoder_body_copied_not_shared():
+    assert "autoencoder's pretrained weights" in ch09.check_beats_scratch(T.reuse(None, 5, frozen=0)).message
+    digits = ch09.check_beats_scratch(T.reuse(T.pretrained("digits 0-4"), 5, frozen=3))
+    assert not digits and "autoencoder's pretrained weights" in digits.message
+    autoencoder = T.pretrained("autoencoder")
+    shared = keras.Sequential([keras.Input(shape=(64,)), *T.hidden_layers(autoencoder),
+                               keras.layers.Dense(5, activation="softmax", name="output")])
+    shared.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    before = [w.copy() for w in autoencoder.get_weights()]
+    assert "own layer objects" in ch09.check_beats_scratch(shared).message
+    assert all(np.array_equal(a, b) for a, b in zip(before, autoencoder.get_weights()))
+
+
+def test_beats_scratch_does_not_train_the_model_handed_in():
+    model = T.reuse(T.pretrained("autoencoder"), 5, frozen=2, learning_rate=1e-2)
+    before = [w.copy() for w in model.get_weights()]
+    assert ch09.check_beats_scratch(model) and ch09.check_beats_scratch(model)
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+
+
+def test_trainable_count_matches_keras_and_rejects_printed_and_near_misses():
+    model = T.reuse(T.pretrained("digits 0-4"), 5, frozen=ch09.FROZEN_IN_EXERCISE)
     count = int(sum(np.prod(v.shape) for v in model.trainable_weights))
-    assert count == ch09.output_layer_weights()
-    assert ch09.check_trainable_count(count)
+    assert count == ch09.trainable_weight_count() and ch09.check_trainable_count(count)
     everything = int(sum(np.prod(v.shape) for v in model.weights))
-    assert not ch09.check_trainable_count(everything)
-    assert not ch09.check_trainable_count(32 * 5)            # forgot the biases
-    assert not ch09.check_trainable_count("165")
+    for wrong in (everything, 32 * 5 + 5, 48 * 32 + 32, 48 * 32 + 32 * 5, "1733", *TRIVIAL):
+        assert not ch09.check_trainable_count(wrong), wrong
+
+
+@pytest.mark.parametrize("trivial", TRIVIAL)
+def test_experiments_refuse_trivial_answers(trivial):
+    assert not ch09.check_unfrozen_for_real(trivial)
+    assert not ch09.check_beats_scratch(trivial)
