@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -33,11 +35,79 @@ def test_curves_hold_every_epoch_and_pinned_runs_fade(run):
     assert live[0].y[0] == run.initial["loss"]
 
 
-def test_histogram_has_a_line_per_layer_summing_to_100_percent(run):
+@pytest.fixture(scope="module")
+def zero_input_run():
+    """A tanh net on moons with a third input that is always 0.
+
+    The first kernel's row for that input gets a gradient of exactly zero (the input multiplies it);
+    every other gradient is finite and nonzero (tanh has no flat part at these weights).
+    """
+    moons = w.load_dataset("moons")
+    def pad(x):
+        return np.c_[x, np.zeros(len(x), np.float32)]
+    data = dataclasses.replace(moons, x_train=pad(moons.x_train), x_val=pad(moons.x_val),
+                               feature_names=(*moons.feature_names, "always 0"))
+    return w.train(w.RunConfig(activation="tanh", depth=2, width=8, epochs=2), dataset=data)
+
+
+def _last_epoch(frame):
+    return frame[frame["epoch"] == frame["epoch"].max()].sort_values("layer_index")
+
+
+def _kernel_gradients(run) -> list[np.ndarray]:
+    """|gradient| of each kernel on the probe rows, recomputed from the trained model (the last epoch's
+    histogram was measured on these weights), the way the probe defines it: the compiled loss,
+    regularization included, with training=False."""
+    import tensorflow as tf
+    x, y = w.training.probe_batch(run.config, run.dataset)
+    model = run.model
+    kernels = [layer.kernel for layer in w.probes.kernel_layers(model)]
+    with tf.GradientTape() as tape:
+        loss = model.compute_loss(x=x, y=y, y_pred=model(x, training=False), training=False)
+    return [np.abs(np.asarray(g, np.float64)).ravel() for g in tape.gradient(loss, kernels)]
+
+
+@pytest.mark.parametrize("which", ["run", "zero_input_run"])
+def test_histogram_counts_are_numpys_histogram_of_log10_gradients(which, request):
+    run = request.getfixturevalue(which)
+    rows = _last_epoch(run.gradient_histograms)
+    grads = _kernel_gradients(run)
+    assert len(rows) == len(grads)
+    for row, g in zip(rows.itertuples(), grads):
+        nonzero = g[g > 0]
+        logs = np.log10(nonzero)
+        # inside the edges, so numpy's histogram drops nothing (the probe puts outliers in the end bins)
+        assert run.histogram_edges[0] <= logs.min() and logs.max() < run.histogram_edges[-1]
+        expected, _ = np.histogram(logs, bins=run.histogram_edges)
+        assert np.array_equal(row.counts, expected), row.layer
+        assert row.zeros == g.size - nonzero.size
+
+
+def test_histogram_shows_each_bin_as_a_percentage_of_all_the_layers_weights(run, zero_input_run):
+    for r in (run, zero_input_run):
+        rows = _last_epoch(r.gradient_histograms)
+        fig = plots.gradient_histogram_figure(r)
+        assert [t.name for t in fig.data] == list(rows["layer"])
+        for trace, row in zip(fig.data, rows.itertuples()):
+            weights = row.counts.sum() + row.zeros
+            assert np.allclose(trace.y, 100 * row.counts / weights, rtol=1e-12, atol=0)
+    assert [t.name for t in plots.gradient_histogram_figure(run).data] == ["hidden 1", "hidden 2", "hidden 3",
+                                                                          "output"]
+
+
+def test_histogram_lines_sum_to_100_percent_unless_zeros_are_left_out(zero_input_run):
+    """Exact zeros have no log10: they are left out of the lines and reported as grad_zero_fraction."""
+    run = zero_input_run
     fig = plots.gradient_histogram_figure(run)
-    assert [t.name for t in fig.data] == ["hidden 1", "hidden 2", "hidden 3", "output"]
+    stats = _last_epoch(run.gradients)
+    zeros = dict(zip(stats["layer"], stats["grad_zero_fraction"]))
+    width = run.config.width
+    # the first kernel (3 inputs x 8 units) has one row of zeros; the other layers have none
+    assert zeros == {"hidden 1": pytest.approx(width / (3 * width)), "hidden 2": 0.0, "output": 0.0}
     for trace in fig.data:
-        assert sum(trace.y) == pytest.approx(100, abs=0.01) or sum(trace.y) < 100
+        assert sum(trace.y) == pytest.approx(100 * (1 - zeros[trace.name]), abs=1e-9), trace.name
+    shares = {t.name: sum(t.y) for t in fig.data}
+    assert shares["hidden 1"] == pytest.approx(200 / 3) and shares["output"] == pytest.approx(100)
 
 
 def test_non_finite_values_become_gaps():
