@@ -2,17 +2,48 @@
 
 config -> data -> model -> training (+ probes) -> Run -> plots; `TrainingLab` wires controls to the
 config and runs to the figures.  Import it as `import widgets as w`.
+
+Names are imported on first use (PEP 562), so `import widgets.config` loads neither TensorFlow nor
+plotly nor ipywidgets: the core can be used and tested without a front end.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 from . import _quiet  # noqa: F401  (sets TensorFlow's log level before anything imports it)
-from .config import ConfigError, RunConfig
-from .data import Dataset, DatasetIntegrityError, dataset_table, load_dataset
-from .model import build_model, build_optimizer
-from .training import Run, train
-from . import plots
-from .codegen import keras_code
-from .codeview import CodeView
-from .lab import TrainingLab
+
+# public name -> the module that defines it
+_LAZY = {
+    "ConfigError": "config", "RunConfig": "config",
+    "Dataset": "data", "DatasetIntegrityError": "data", "dataset_table": "data", "load_dataset": "data",
+    "build_model": "model", "build_optimizer": "model",
+    "Run": "training", "train": "training",
+    "keras_code": "codegen",
+    "CodeView": "codeview",
+    "TrainingLab": "lab",
+    "LiveFigure": "livefigure",
+}
+_SUBMODULES = {"plots", "exercises", "initialization", "surfaces", "lr_finder", "transfer", "augment",
+               "tuning", "diagnose", "sweep", "schedules", "probes", "controls", "livefigure"}
+
+__all__ = sorted([*_LAZY, "plots", "progress"])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module 'widgets' has no attribute {name!r}")
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY) | _SUBMODULES)
 
 
 def progress():
@@ -21,6 +52,28 @@ def progress():
     return table()
 
 
-__all__ = ["ConfigError", "RunConfig", "Dataset", "DatasetIntegrityError", "dataset_table",
-           "load_dataset", "build_model", "build_optimizer", "train", "Run", "plots",
-           "keras_code", "CodeView", "TrainingLab", "progress"]
+def _preload_figures_in_kernel() -> None:
+    """In a Jupyter kernel, send plotly's front-end code to the page once the importing cell ends.
+
+    The first live figure then finds it compiled (see `livefigure`); outside a kernel nothing happens.
+    """
+    import sys
+    if "ipykernel" not in sys.modules:
+        return
+    from IPython import get_ipython
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "kernel"):
+        return
+
+    def preload_once(*_args: Any) -> None:
+        shell.events.unregister("post_run_cell", preload_once)
+        try:
+            from .livefigure import preload
+            preload()
+        except Exception:  # a missing front end must not break the learner's cell
+            pass
+
+    shell.events.register("post_run_cell", preload_once)
+
+
+_preload_figures_in_kernel()

@@ -26,6 +26,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .codegen import literal, script_header
+from .livefigure import LiveFigure
 from .transfer import IMAGE_SIDE, accuracy, digit_task, fit_cached, image_grid
 
 PREVIEW_HEIGHT, PREVIEW_WIDTH = 107, 160  # the 427x640 photographs scaled down by 4
@@ -221,7 +222,7 @@ class AugmentPreview:
         self.photo.observe(self._on_change, names="value")
         self.redraw_button = ipw.Button(description="New random draw", icon="refresh")
         self.redraw_button.on_click(lambda _b: self._new_draw())
-        self.figure = go.FigureWidget()
+        self.figure = LiveFigure()
         from .codeview import CodeView
         self.code_view = CodeView(self.keras_code)  # the switched-on layers as a keras.Sequential
         grid = ipw.GridBox([self.photo, *self.controls.values()], layout=ipw.Layout(

@@ -20,6 +20,7 @@ import plotly.graph_objects as go
 
 from . import plots
 from .codegen import keras_code
+from .livefigure import LiveFigure
 from .codeview import CodeView
 from .config import ConfigError, RunConfig
 from .controls import ControlError, control_value, make_control, set_control
@@ -81,7 +82,7 @@ def _trace_signature(trace) -> tuple:
     return trace.type, trace.name, trace.opacity, trace.showlegend
 
 
-def _copy_into(widget: go.FigureWidget, fig: go.Figure) -> None:
+def _copy_into(widget: LiveFigure, fig: go.Figure) -> None:
     """Make a live figure show `fig`, as one front-end update.
 
     While the traces keep their kind, names and look (every epoch of a run), only their data and a
@@ -156,9 +157,9 @@ class TrainingLab:
         self.pin_button.on_click(lambda _: self.pin())
         self.clear_button.on_click(lambda _: self.clear_pins())
         self.preset_menu.observe(self._on_preset, names="value")
-        self.figures: dict[str, go.FigureWidget] = {}
+        self.figures: dict[str, LiveFigure] = {}
         for name in self.figure_names:
-            widget = go.FigureWidget()
+            widget = LiveFigure()
             widget.layout.update(plots.style(go.Figure(), f"{name}: press Train", "epoch", "").layout)
             # The widget is drawn before it is on the page, so plotly falls back to 700 px wide;
             # with autosize set, every redraw re-measures the box (plotly.py issue #5208).

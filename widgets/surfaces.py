@@ -29,6 +29,7 @@ import plotly.graph_objects as go
 import tensorflow as tf
 
 from .codegen import literal, script_header
+from .livefigure import LiveFigure
 from .plots import style
 
 # -- surfaces ----------------------------------------------------------------------------------
@@ -418,7 +419,7 @@ class SurfaceExplorer:
         self.timing = ipw.HTML()
         from .codeview import CodeView
         self.code_view = CodeView(self.keras_code)  # the optimizers of the figure, as plain Keras
-        self.figure = go.FigureWidget()
+        self.figure = LiveFigure()
         self.paths: dict[str, Trajectory] = {}
         self.last_seconds = float("nan")
         if warm:  # trace every surface's loops now, so that switching surface later is quick

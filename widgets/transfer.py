@@ -37,6 +37,7 @@ from plotly.subplots import make_subplots
 
 from . import plots
 from .codegen import script_header
+from .livefigure import LiveFigure
 from .data import SPLIT_SEED, VALIDATION_FRACTION, Dataset, load_dataset
 
 HIDDEN_UNITS = (64, 48, 32)
@@ -666,7 +667,7 @@ class TransferLab:
         self.code_view = CodeView(self.keras_code)  # the current setting as plain Keras
         for control in self.controls.values():
             control.observe(lambda _change: self.code_view.refresh(), names="value")
-        self.figure = go.FigureWidget(curves_figure([], "Validation accuracy on digits 5-9: press Run"))
+        self.figure = LiveFigure(curves_figure([], "Validation accuracy on digits 5-9: press Run"))
         self.results: list[TransferResult] = []
         grid = ipw.GridBox(list(self.controls.values()), layout=ipw.Layout(
             grid_template_columns="repeat(2, minmax(0, 1fr))", grid_gap="4px 16px", width="100%"))

@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from labdriver import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, UI_TIMEOUT, VIEWPORT, ConsoleLog, JupyterServer,
+from labdriver import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, CPU_THROTTLE, UI_TIMEOUT, VIEWPORT, ConsoleLog, JupyterServer,
                        NotebookPage, ServerError, missing_requirements)
 
 HERE = Path(__file__).resolve().parent
@@ -73,6 +73,8 @@ def notebook(browser: Any, jupyter_server: JupyterServer, request: pytest.Fixtur
     """A fresh 1280x720 tab on the server, recording console errors; its kernels end afterwards."""
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
+    if CPU_THROTTLE > 1:
+        context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": CPU_THROTTLE})
     page.set_default_timeout(UI_TIMEOUT)
     console = ConsoleLog()
     console.attach(page)

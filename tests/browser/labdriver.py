@@ -39,6 +39,10 @@ CHROMIUM = Path(os.environ.get("WORKBOOK_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1280, "height": 720}  # what an instructor projects
+# A slower machine, simulated: Chromium's CPU throttling factor (1 = none), and JupyterLab's notebook
+# windowing ("full", its default: far cells are not in the DOM; or "none": every cell is rendered).
+CPU_THROTTLE = float(os.environ.get("WORKBOOK_CPU_THROTTLE", "1"))
+WINDOWING = os.environ.get("WORKBOOK_WINDOWING", "full")
 
 SERVER_START_TIMEOUT = 180  # s; the machine is small and shared
 NOTEBOOK_TIMEOUT = 900  # s for "Run All" of one chapter (~60-90 s when quiet, far slower under load)
@@ -155,6 +159,7 @@ class JupyterServer:
             # No autosave: every test opens the notebook as committed.  A saved copy would carry
             # outputs pointing at widgets of a dead kernel ("widget model not found").
             "@jupyterlab/docmanager-extension:plugin": {"autosave": False},
+            "@jupyterlab/notebook-extension:tracker": {"windowingMode": WINDOWING},
         }))
         env = dict(os.environ, JUPYTER_CONFIG_DIR=str(dirs["config"]), JUPYTER_DATA_DIR=str(dirs["data"]),
                    JUPYTER_RUNTIME_DIR=str(dirs["runtime"]), JUPYTERLAB_WORKSPACES_DIR=str(dirs["workspaces"]),

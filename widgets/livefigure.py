@@ -1,0 +1,124 @@
+"""`LiveFigure`: plotly's FigureWidget, with plotly's front-end code compiled once per page.
+
+Every plotly `FigureWidget` carries plotly's whole front-end bundle (~5 MB of JavaScript) as its
+anywidget module, and the page compiles it anew for each figure.  anywidget gives a widget 2 s
+from its creation to finish that; past that it rejects the widget's model ("[anywidget] Failed to
+initialize model.") and then drops every update the kernel sends to that figure.  A lab creates
+three to five figures at once, so on a slow CPU (or a busy one) the figures stay blank.
+
+A `LiveFigure` sends a small module instead.  The bundle travels once per kernel, in the state of
+an invisible preloader widget; the page compiles it once per content key and every figure reuses
+the compiled module, ready at once.  `preload()` creates the preloader ahead of any figure, so
+even the first lab's figures find the bundle compiled: `import widgets` calls it after the first
+cell that runs in a kernel.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from pathlib import Path
+
+import anywidget
+import plotly
+import plotly.graph_objects as go
+import traitlets
+
+BUNDLE_PATH = Path(plotly.__file__).parent / "package_data" / "widgetbundle.js"
+
+# Shared by both modules below: one compiled bundle per content key, kept on the page.  The code
+# itself travels once, in the preloader's state; a figure names the preloader's model.
+_COMPILE_ONCE = r"""
+const bundles = (globalThis.__workbookPlotlyBundles ??= new Map());
+function compile(key, code) {
+  const url = URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
+  const module = import(/* @vite-ignore */ url).finally(() => URL.revokeObjectURL(url));
+  bundles.set(key, module);
+  return module;
+}
+async function compiled(model) {
+  const key = model.get("_bundle_key");
+  if (bundles.has(key)) return bundles.get(key);
+  const ref = model.get("_bundle_model");
+  const source = ref ? await model.widget_manager.get_model(ref.slice("IPY_MODEL_".length)) : model;
+  return bundles.get(key) ?? compile(key, source.get("_bundle"));
+}
+"""
+
+# plotly's module exports a factory of {initialize, render}: one per figure, as anywidget does.
+_FIGURE_ESM = _COMPILE_ONCE + r"""
+export default () => {
+  let figure;
+  return {
+    async initialize(context) {
+      figure = (await compiled(context.model)).default();
+      return figure.initialize(context);
+    },
+    render(context) {
+      return figure.render(context);
+    },
+  };
+};
+"""
+
+_PRELOAD_ESM = _COMPILE_ONCE + r"""
+export default {
+  initialize({ model }) {
+    compiled(model).catch((error) => console.warn("plotly bundle preload failed", error));
+  },
+};
+"""
+
+
+@functools.lru_cache(maxsize=1)
+def _bundle() -> tuple[str, str]:
+    """plotly's front-end bundle and a key that changes with its content."""
+    code = BUNDLE_PATH.read_text(encoding="utf-8")
+    return code, hashlib.sha256(code.encode()).hexdigest()[:16]
+
+
+def _bundle_key() -> str:
+    return _bundle()[1]
+
+
+class LiveFigure(go.FigureWidget):
+    """A plotly FigureWidget (same Python API) whose front-end code the page compiles only once."""
+
+    _esm = _FIGURE_ESM
+    _bundle_key = traitlets.Unicode().tag(sync=True)
+    _bundle_model = traitlets.Unicode().tag(sync=True)  # "IPY_MODEL_<id>" of the preloader
+
+    @traitlets.default("_bundle_key")
+    def _default_bundle_key(self) -> str:
+        return _bundle_key()
+
+    @traitlets.default("_bundle_model")
+    def _default_bundle_model(self) -> str:
+        return "IPY_MODEL_" + preload().model_id
+
+
+class _BundlePreloader(anywidget.AnyWidget):
+    """An invisible widget that carries plotly's bundle and makes the page compile it early."""
+
+    _esm = _PRELOAD_ESM
+    _bundle = traitlets.Unicode().tag(sync=True)
+    _bundle_key = traitlets.Unicode().tag(sync=True)
+
+    @traitlets.default("_bundle")
+    def _default_bundle(self) -> str:
+        return _bundle()[0]
+
+    @traitlets.default("_bundle_key")
+    def _default_bundle_key(self) -> str:
+        return _bundle_key()
+
+
+_preloader: "_BundlePreloader | None" = None
+
+
+def preload() -> _BundlePreloader:
+    """Send plotly's bundle to the page now (once per kernel), so the first figure is ready at once."""
+    global _preloader
+    if _preloader is None or _preloader.comm is None:  # none yet, or closed by Widget.close_all()
+        _preloader = _BundlePreloader()
+    return _preloader
