@@ -1,13 +1,15 @@
 """Fixtures and hooks for the browser tests (JupyterLab + Debian's Chromium via Playwright).
 
-Needs /usr/bin/chromium (`apt-get install -y chromium`) and Playwright for Python
-(`pip install -e .[dev]`); without them every test here is skipped with that advice.
+Needs Chromium (Debian's /usr/bin/chromium, or the path in WORKBOOK_CHROMIUM: labdriver.CHROMIUM is
+the one place that locates it) and Playwright for Python (`pip install -e .[dev]`); without them
+every test here is skipped with that advice, and fails instead when CI=true.
 Select or deselect these tests with `-m browser` / `-m "not browser"`.
 Set WORKBOOK_UPDATE_DOCS_SCREENSHOT=1 to refresh docs/lab.png (the README's screenshot).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any, Iterator
@@ -25,13 +27,16 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "browser: end-to-end test in JupyterLab + Chromium (needs /usr/bin/chromium and playwright)")
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+@pytest.fixture(scope="session", autouse=True)
+def browser_requirements() -> None:
+    """Skip when Chromium or Playwright is missing, with the fix; under CI (CI=true) fail instead,
+    so that a CI run can never pass without its browser tests."""
     reason = missing_requirements()
     if reason is None:
         return
-    for item in items:
-        if HERE in Path(str(item.fspath)).resolve().parents:
-            item.add_marker(pytest.mark.skip(reason=reason))
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true, and {reason}: the browser tests must run in CI", pytrace=False)
+    pytest.skip(reason)
 
 
 @pytest.hookimpl(wrapper=True)
