@@ -1,5 +1,6 @@
 """`sweep` must give exactly what `train(config, probes=False)` gives, cell by cell, in less time."""
 
+import dataclasses
 import math
 
 import pytest
@@ -66,3 +67,47 @@ def test_bad_requests_name_the_problem(tiny):
         sweep(tiny, initializer=["he_normal", "nonsense"])
     with pytest.raises(TypeError, match="RunConfig"):
         sweep({"dataset": "moons"}, depth=[1])
+
+
+def _with_huge_validation_input(data: w.Dataset) -> w.Dataset:
+    """The same data with one validation input near float32's limit: the validation loss overflows
+    to infinity while training, on the untouched training rows, goes on as usual."""
+    x_val = data.x_val.copy()
+    x_val[0, :] = 3e38
+    return dataclasses.replace(data, x_val=x_val)
+
+
+DIVERGENCE_CASES = {
+    # the loss grows 100-fold over the untrained model's, but stays finite for a while
+    "loss grows 100-fold": (w.RunConfig(dataset="diabetes_progression", optimizer="adam", learning_rate=1.0,
+                                        depth=3, epochs=8), None),
+    # only the validation loss shows it
+    "validation loss infinite": (w.RunConfig(dataset="diabetes_progression", depth=2, width=8, epochs=3,
+                                             batch_size=64),
+                                 _with_huge_validation_input(w.load_dataset("diabetes_progression"))),
+    "calm": (w.RunConfig(dataset="diabetes_progression", optimizer="sgd", learning_rate=0.01, depth=2,
+                         width=8, epochs=3, batch_size=64), None),
+}
+
+
+@pytest.mark.parametrize("case", list(DIVERGENCE_CASES))
+def test_sweep_calls_a_cell_diverged_exactly_when_train_calls_the_run_diverged(case):
+    config, data = DIVERGENCE_CASES[case]
+    run = w.train(config, data, probes=False)
+    row = sweep(config, data, seed=[config.seed]).iloc[0]
+    assert bool(row["diverged"]) == (run.status == "diverged"), (run.message, row.to_dict())
+    assert row["epochs_done"] == run.epochs_done, (run.message, row.to_dict())
+    if case != "calm":
+        assert run.status == "diverged", run.summary()
+    if case == "loss grows 100-fold":
+        assert "the loss grew from" in run.message
+    if case == "validation loss infinite":
+        assert "the validation loss became" in run.message and math.isfinite(row["loss"])
+
+
+def test_sweep_uses_trains_divergence_rule():
+    """One rule: train's recorder is the guard sweep attaches, plus the bookkeeping of a Run."""
+    from widgets import sweep as sweep_module, training
+    assert issubclass(training._RunRecorder, training.DivergenceGuard)
+    assert sweep_module.DivergenceGuard is training.DivergenceGuard
+    assert not hasattr(sweep_module, "_DivergenceStop")

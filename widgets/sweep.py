@@ -22,34 +22,11 @@ from .config import ConfigError, RunConfig, field_names
 from .data import Dataset, load_dataset
 from .model import build_model, targets
 from .schedules import schedule_callbacks
-from .training import _TRAINING_LOCK, divergence
+from .training import _TRAINING_LOCK, DivergenceGuard, divergence, untrained_loss
 
 # Fields whose change needs neither a new model nor a new trace: they set only the starting weights,
 # the budget, or (unless a schedule is baked into the optimizer) the value of the learning rate.
 REUSABLE_FIELDS = ("initializer", "init_scale", "seed", "epochs", "learning_rate")
-
-
-class _DivergenceStop(keras.callbacks.Callback):
-    """Stops the fit at once by the rule `train` uses to call a run "diverged" (`divergence`)."""
-
-    def on_train_begin(self, logs=None):
-        self.initial_loss: Optional[float] = None
-        self.diverged = False
-
-    def _stop(self) -> None:
-        self.diverged = True
-        self.model.stop_training = True
-
-    def on_train_batch_end(self, batch, logs=None):
-        loss = float((logs or {}).get("loss", 0.0))
-        if self.initial_loss is None:
-            self.initial_loss = loss
-        if divergence(loss):
-            self._stop()
-
-    def on_epoch_end(self, epoch, logs=None):
-        if divergence(float((logs or {}).get("loss", math.nan)), self.initial_loss):
-            self._stop()
 
 
 def _structure_key(config: RunConfig) -> RunConfig:
@@ -70,24 +47,29 @@ def _reset_optimizer(optimizer: keras.optimizers.Optimizer, learning_rate: float
         rate.assign(learning_rate)
 
 
-def _train_cell(model: keras.Model, config: RunConfig, dataset: Dataset) -> dict[str, Any]:
-    """Fit `model` from the weights `train(config)` would start from; return the final numbers."""
+def _train_cell(model: keras.Model, config: RunConfig, dataset: Dataset,
+                validate_every_epoch: bool = False) -> dict[str, Any]:
+    """Fit `model` from the weights `train(config)` would start from; return the final numbers.
+
+    The fit validates after every epoch only when something watches val_loss (plateau schedules,
+    early stopping) or `validate_every_epoch`: validating costs about as much as training here.
+    """
     keras.utils.set_random_seed(config.seed)
     fresh = build_model(config, dataset)
     for variable, initial in zip(model.variables, fresh.variables):  # weights, BN statistics and
         variable.assign(initial)                                     # dropout's random-seed state
     _reset_optimizer(model.optimizer, config.learning_rate)
     model.stop_training = False
+    train_rows = (dataset.x_train, targets(config, dataset, dataset.y_train))
+    val_rows = (dataset.x_val, targets(config, dataset, dataset.y_val))
+    guard = DivergenceGuard(initial_loss=untrained_loss(model, *train_rows))  # as train() measures it
     keras.utils.set_random_seed(config.seed)  # the same shuffling as train()
-    guard = _DivergenceStop()
     callbacks: list = [guard, *schedule_callbacks(config)]
     if config.early_stopping_patience is not None:  # as train() sets it up
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=config.early_stopping_patience, restore_best_weights=True))
-    needs_validation = len(callbacks) > 1  # plateau schedules and early stopping watch val_loss
-    val_rows = (dataset.x_val, targets(config, dataset, dataset.y_val))
-    history = model.fit(dataset.x_train, targets(config, dataset, dataset.y_train),
-                        validation_data=val_rows if needs_validation else None,
+    needs_validation = len(callbacks) > 1 or validate_every_epoch
+    history = model.fit(*train_rows, validation_data=val_rows if needs_validation else None,
                         batch_size=config.batch_size, epochs=config.epochs, shuffle=True, verbose=0,
                         callbacks=callbacks)
     # the last epoch's numbers, as train() records them (for early stopping: before the weights are
@@ -96,6 +78,10 @@ def _train_cell(model: keras.Model, config: RunConfig, dataset: Dataset) -> dict
     if not needs_validation:
         scores = model.evaluate(*val_rows, batch_size=config.batch_size, verbose=0, return_dict=True)
         last.update({f"val_{name}": float(value) for name, value in scores.items()})
+        if divergence(0.0, val_loss=last["val_loss"]):
+            # train() would have stopped at the epoch whose validation loss first went NaN or
+            # infinite: train the cell again, validating every epoch, to stop where it stops
+            return _train_cell(model, config, dataset, validate_every_epoch=True)
     row = {"loss": last.pop("loss", math.nan)}
     row.update({name: last[name] for name in sorted(last, key=lambda n: n.startswith("val_"))})
     row["diverged"] = guard.diverged
@@ -110,7 +96,12 @@ def sweep(base: RunConfig, dataset: Optional[Dataset] = None, **axes: Iterable[A
     `sweep(cfg, batchnorm=[False, True], learning_rate=[0.01, 0.1, 1.0])`.  Every row holds the
     swept fields followed by the final training loss and metric, the validation loss and metric
     (as `train(config, probes=False).final(...)` would report them), `diverged` (by the rule `train`
-    uses: the loss became NaN or infinite, or grew 100-fold; such a run stops there) and `epochs_done`.
+    applies, `training.DivergenceGuard`: the loss became NaN or infinite or grew 100-fold over the
+    untrained model's, the validation loss became NaN or infinite, or the weights did; such a run
+    stops there) and `epochs_done`.  Cells are validated after every epoch only when a schedule or
+    early stopping needs it; otherwise a validation loss that goes non-finite is seen at the end,
+    and the cell is trained again with validation each epoch to stop where `train` stops (only a
+    validation loss that goes non-finite and later recovers would slip through).
     dataset: a custom `Dataset`; by default each cell loads the one its config names.
     """
     if not isinstance(base, RunConfig):

@@ -28,7 +28,7 @@ from .schedules import schedule_callbacks
 # runs (the lab's thread and a notebook cell) would spoil each other's reproducibility.
 _TRAINING_LOCK = threading.Lock()
 
-DIVERGENCE_FACTOR = 100.0  # an epoch loss this many times the initial loss counts as divergence
+DIVERGENCE_FACTOR = 100.0  # an epoch loss this many times the untrained model's counts as divergence
 # Training steps per call into TensorFlow: for these small models Python's overhead per call is most
 # of a step's cost, so running up to this many steps per call makes a run ~25 % faster.  Stop
 # requests and the per-step loss are heard after each call (~30 ms on the default lab).
@@ -102,13 +102,21 @@ class Run:
         return f"<b>Run</b> ({self.config.describe()}): {self.summary()}"
 
 
-def divergence(loss: float, initial_loss: Optional[float] = None) -> Optional[str]:
-    """Why a loss counts as divergence, or None: it is NaN or infinite, or (given the first step's
-    loss, which callers pass at an epoch's end) it grew DIVERGENCE_FACTOR times above it."""
+def divergence(loss: float, initial_loss: Optional[float] = None,
+               val_loss: Optional[float] = None) -> Optional[str]:
+    """Why these losses count as divergence, or None: the loss is NaN or infinite; or (given the
+    untrained model's loss, which callers pass at an epoch's end) it grew DIVERGENCE_FACTOR times
+    above it; or (given an epoch's validation loss) the validation loss is NaN or infinite.
+
+    `DivergenceGuard` applies it, with `non_finite_weights` at the end: the one rule for `train`
+    and `sweep`.
+    """
     if not math.isfinite(loss):
         return f"the loss became {loss}"
     if initial_loss and loss > DIVERGENCE_FACTOR * max(initial_loss, 1e-3):
         return f"the loss grew from {initial_loss:.3g} to {loss:.3g}"
+    if val_loss is not None and not math.isfinite(val_loss):
+        return f"the validation loss became {val_loss}"
     return None
 
 
@@ -125,54 +133,103 @@ def non_finite_weights(model: keras.Model) -> Optional[str]:
     return None
 
 
-class _RunRecorder(keras.callbacks.Callback):
-    """Writes each epoch into the Run, detects divergence and stop requests, and reports progress."""
+def untrained_loss(model: keras.Model, x, y) -> float:
+    """The loss of `model` as it is (before training) on (x, y): what divergence compares with.
 
-    def __init__(self, run: Run, on_epoch, on_batch, stop_event, steps: int):
+    One eager pass with the compiled loss, regularization included; `train` records it as
+    `run.initial["loss"]`, `sweep` measures it the same way for each cell.
+    """
+    return float(model.compute_loss(x=x, y=y, y_pred=model(x, training=False), training=False))
+
+
+class DivergenceGuard(keras.callbacks.Callback):
+    """Stops a fit the moment it diverges, by the one rule `train` and `sweep` share.
+
+    A run diverges when
+    - after any call into TensorFlow, the epoch's running loss is NaN or infinite;
+    - at an epoch's end, the training loss is DIVERGENCE_FACTOR times the untrained model's loss
+      (`initial_loss`, see `untrained_loss`; the first step's loss if none is given), or the
+      epoch's validation loss, when the epoch was validated, is NaN or infinite;
+    - when training ends, a weight is NaN or infinite (`non_finite_weights`).
+    The first reason found is kept in `reason` ("... at epoch 3, step 7" / "... by epoch 3").
+    steps: steps per epoch, to number a short last call into TensorFlow correctly.
+    """
+
+    def __init__(self, initial_loss: Optional[float] = None, steps: Optional[int] = None):
         super().__init__()
-        self.run, self.on_epoch, self.on_batch, self.stop_event = run, on_epoch, on_batch, stop_event
-        self.steps = steps  # per epoch
-        self.initial_loss: Optional[float] = None
-        self.epoch = 0
+        self.initial_loss = initial_loss
+        self.steps = steps
+        self.reason: Optional[str] = None
+        self.epoch = 0  # the epoch in progress, counted from 1
+        self.epochs_done = 0
+
+    @property
+    def diverged(self) -> bool:
+        return self.reason is not None
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch + 1
 
+    def step(self, batch: int) -> int:
+        """Keras numbers a short last call into TensorFlow as if it were full."""
+        return batch + 1 if self.steps is None else min(batch + 1, self.steps)
+
     def on_train_batch_end(self, batch, logs=None):
         loss = float((logs or {}).get("loss", 0.0))  # the epoch's running mean so far
-        step = min(batch + 1, self.steps)  # Keras numbers a short last call as if it were full
-        if self.initial_loss is None:  # the untrained model's loss (the first steps' if not measured)
-            self.initial_loss = self.run.initial.get("loss", loss)
-        if self.on_batch is not None:
-            self.on_batch(self.run, self.epoch, step, loss)
+        if self.initial_loss is None:
+            self.initial_loss = loss
         why = divergence(loss)
         if why:
-            self._diverge(f"{why} at epoch {self.epoch}, step {step}")
-        else:
-            self._honour_stop_request()
+            self._diverge(f"{why} at epoch {self.epoch}, step {self.step(batch)}")
 
     def on_epoch_end(self, epoch, logs=None):
-        logs = dict(logs or {})
-        row = {"epoch": epoch + 1}
-        row.update({k: float(v) for k, v in logs.items() if k != "learning_rate"})
-        row["lr"] = float(np.asarray(self.model.optimizer.learning_rate))
-        self.run._history.append(row)
-        self.run.epochs_done = epoch + 1
-        loss, val_loss = row.get("loss", float("nan")), row.get("val_loss", 0.0)
-        why = divergence(loss, self.initial_loss) or (
-            None if math.isfinite(val_loss) else f"the validation loss became {val_loss}")
-        if self.run.status == "running" and why:
+        logs = logs or {}
+        self.epochs_done = epoch + 1
+        val_loss = logs.get("val_loss")
+        why = divergence(float(logs.get("loss", math.nan)), self.initial_loss,
+                         None if val_loss is None else float(val_loss))
+        if why:
             self._diverge(f"{why} by epoch {epoch + 1}")
-        self._honour_stop_request()  # one that came during validation or the probes: no extra epoch
-        if self.on_epoch is not None:
-            self.on_epoch(self.run)
 
     def on_train_end(self, logs=None):
         # Weights ruined mid-run make the next epoch's loss NaN; only the last step's damage shows
         # in the weights alone (checked once here rather than every epoch).
         why = non_finite_weights(self.model)
         if why:
-            self._diverge(f"{why} by epoch {self.run.epochs_done}")
+            self._diverge(f"{why} by epoch {self.epochs_done}")
+
+    def _diverge(self, why: str) -> None:
+        if self.reason is None:
+            self.reason = why
+        self.model.stop_training = True
+
+
+class _RunRecorder(DivergenceGuard):
+    """Writes each epoch into the Run, applies the divergence rule, hears stop requests, reports progress."""
+
+    def __init__(self, run: Run, on_epoch, on_batch, stop_event, steps: int):
+        super().__init__(steps=steps)
+        self.run, self.on_epoch, self.on_batch, self.stop_event = run, on_epoch, on_batch, stop_event
+
+    def on_train_begin(self, logs=None):
+        self.initial_loss = self.run.initial.get("loss")  # the untrained model's, measured before fit
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.on_batch is not None:
+            self.on_batch(self.run, self.epoch, self.step(batch), float((logs or {}).get("loss", 0.0)))
+        super().on_train_batch_end(batch, logs)
+        self._honour_stop_request()
+
+    def on_epoch_end(self, epoch, logs=None):
+        row = {"epoch": epoch + 1}
+        row.update({k: float(v) for k, v in (logs or {}).items() if k != "learning_rate"})
+        row["lr"] = float(np.asarray(self.model.optimizer.learning_rate))
+        self.run._history.append(row)
+        self.run.epochs_done = epoch + 1
+        super().on_epoch_end(epoch, logs)
+        self._honour_stop_request()  # one that came during validation or the probes: no extra epoch
+        if self.on_epoch is not None:
+            self.on_epoch(self.run)
 
     def _honour_stop_request(self) -> None:
         if self.run.status == "running" and self.stop_event is not None and self.stop_event.is_set():
@@ -180,10 +237,10 @@ class _RunRecorder(keras.callbacks.Callback):
             self.model.stop_training = True
 
     def _diverge(self, why: str) -> None:
+        super()._diverge(why)
         if self.run.status != "diverged":
             self.run.status = "diverged"
             self.run.message = f"Diverged: {why}. Try a smaller learning rate or gradient clipping."
-        self.model.stop_training = True
 
 
 def _evaluate_untrained(model: keras.Model, splits: tuple) -> dict[str, float]:
@@ -195,7 +252,7 @@ def _evaluate_untrained(model: keras.Model, splits: tuple) -> dict[str, float]:
     """
     values = {}
     for prefix, (x, y) in zip(("", "val_"), splits):
-        y_pred = model(x, training=False)
+        y_pred = model(x, training=False)  # the loss as untrained_loss computes it, y_pred reused
         values[prefix + "loss"] = float(model.compute_loss(x=x, y=y, y_pred=y_pred, training=False))
         model.reset_metrics()
         scores = model.compute_metrics(x, y, y_pred, sample_weight=None)
