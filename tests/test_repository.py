@@ -77,3 +77,60 @@ def test_shipped_data_has_provenance_and_checksum():
     sums = (ROOT / "datasets" / "SHA256SUMS").read_text().split()
     assert "pima.csv" in sums
     assert "Smith" in (ROOT / "datasets" / "README.md").read_text()
+
+
+def _pins(python: str) -> dict[str, str]:
+    """constraints.txt's pins that apply on Linux x86_64 with this Python version: name -> version."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+    env = {"python_version": python, "python_full_version": f"{python}.0", "sys_platform": "linux",
+           "platform_machine": "x86_64", "platform_system": "Linux", "os_name": "posix",
+           "platform_python_implementation": "CPython", "implementation_name": "cpython"}
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        line = line.split("  #", 1)[0].strip()
+        if not line or line.startswith("#"):
+            continue
+        req = Requirement(line)
+        if req.marker is None or req.marker.evaluate(env):
+            (spec,) = req.specifier
+            assert spec.operator == "==", line
+            name = canonicalize_name(req.name)
+            assert name not in pins, f"two pins for {name} on Python {python}"
+            pins[name] = spec.version
+    return pins
+
+
+def test_readme_commands_install_the_pinned_stack():
+    commands = _readme_commands()
+    assert sum("-c constraints.txt" in c for c in commands[:2]) == 2, "both README commands use the lock"
+    assert "-c constraints.txt" in (ROOT / "environment.yml").read_text()
+
+
+@pytest.mark.parametrize("python", ["3.10", "3.11", "3.12", "3.13"])
+def test_constraints_pin_every_dependency_within_pyprojects_ranges(python):
+    import tomllib
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pins = _pins(python)
+    env = {"python_version": python, "sys_platform": "linux", "platform_machine": "x86_64"}
+    for text in project["dependencies"] + project["optional-dependencies"]["dev"]:
+        req = Requirement(text)
+        if req.marker is not None and not req.marker.evaluate(env):
+            continue
+        name = canonicalize_name(req.name)
+        assert name in pins, f"constraints.txt pins no version of {name} for Python {python}"
+        assert req.specifier.contains(pins[name], prereleases=True), \
+            f"{name}=={pins[name]} (constraints.txt) is outside pyproject.toml's {req.specifier}"
+
+
+def test_binder_installs_the_runtime_dependencies_only():
+    lines = [line.split("#", 1)[0].strip() for line in (ROOT / "environment.yml").read_text().splitlines()]
+    assert "- -e ." in lines and not any("[dev]" in line for line in lines)
+
+
+def test_ci_installs_chromium_where_the_browser_tests_look_for_it():
+    ci = (ROOT / ".ci" / "run").read_text()
+    code = "\n".join(line for line in ci.splitlines() if not line.lstrip().startswith("#"))
+    assert '[ ! -x "${WORKBOOK_CHROMIUM:-/usr/bin/chromium}" ]' in code and "command -v chromium" not in code
