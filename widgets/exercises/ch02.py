@@ -1,12 +1,136 @@
-"""Checks for chapter 02, "Network design defaults": output activation and loss per task."""
+"""Chapter 02, "Network design defaults": output activation and loss per task.
+
+Exercise 1 repairs a mismatched config (the check trains it), exercise 2 is a few lines of Keras
+whose trained model the check scores on the validation rows, exercise 3 recalls the pairs.
+"""
 
 from __future__ import annotations
 
 from typing import Any, Mapping
 
-from . import Feedback, check_number
+from ..config import RunConfig, field_names
+from . import Feedback, check_locked, exercise, solution_function
 
-# The three projects of the first exercise: what each predicts, and the pairs that fit it.
+solution = solution_function("02")
+
+# -- exercise 1: a mismatched wine model -------------------------------------------------------
+
+MISMATCHED_START = RunConfig(dataset="wine", depth=2, width=32, batch_size=32, epochs=10, optimizer="sgd",
+                             learning_rate=0.05, output_activation="sigmoid", loss="mean_squared_error")
+MIN_WINE_ACCURACY = 0.9
+
+
+@exercise("02", 1, "Repair the wine model's last layer and loss", kind="experiment",
+          hints=("Wine has three classes, one integer label per row. What should the three output numbers "
+                 "mean, and which loss compares such numbers with an integer label?",
+                 "Section 4 measured what a squared error does to a classifier trained with plain SGD, and "
+                 "section 1's table lists the pair that belongs to each task."),
+          solution='answer = ch02.MISMATCHED_START.replace(output_activation="softmax",\n'
+                   '                                         loss="sparse_categorical_crossentropy")')
+def check_wine_repair(answer: Any) -> Feedback:
+    """Change only `output_activation` and `loss` of the wine config so that it reaches a validation
+    accuracy of 0.9 with plain SGD in its 10 epochs."""
+    locked = [f for f in field_names() if f not in ("output_activation", "loss")]
+    problem = check_locked(answer, MISMATCHED_START, locked)
+    if problem is not None:
+        return problem
+    import warnings
+
+    from ..training import train
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Keras warns about some mismatches; the measurement speaks
+        run = train(answer, probes=False)
+    if run.status != "finished":
+        return Feedback(False, f"Your run {run.status}: {run.message}")
+    accuracy = run.final("val_accuracy")
+    pair = f"output_activation={answer.output_activation!r}, loss={answer.loss!r}"
+    if accuracy < MIN_WINE_ACCURACY:
+        return Feedback(False, f"With {pair} the validation accuracy after {answer.epochs} epochs of SGD is "
+                               f"{accuracy:.3f}.")
+    return Feedback(True, f"With {pair}: validation accuracy {accuracy:.3f}. Softmax turns the three outputs "
+                          "into probabilities that sum to 1, and (sparse) categorical cross-entropy scores the "
+                          "probability of the true class; its gradient at the logits is prediction minus "
+                          "target, so plain SGD gets a push in proportion to the mistake. Squared error on "
+                          "squashed outputs multiplies that push by a small slope.")
+
+
+# -- exercise 2: keep softmax, make it work ----------------------------------------------------
+
+def _last_activation(model) -> str:
+    layer = model.layers[-1]
+    import keras
+    if isinstance(layer, keras.layers.Softmax):
+        return "softmax"
+    activation = getattr(layer, "activation", None)
+    return getattr(activation, "__name__", str(activation))
+
+
+def validation_accuracy(model, dataset) -> float:
+    """Accuracy of a trained binary model on the validation rows, whatever its output layout:
+    one unit (probability of class 1, threshold 0.5) or one unit per class (the largest wins)."""
+    import numpy as np
+    import keras
+    out = keras.ops.convert_to_numpy(model(dataset.x_val, training=False))
+    out = out.reshape(len(dataset.x_val), -1)
+    predicted = (out[:, 0] > 0.5).astype(int) if out.shape[1] == 1 else out.argmax(axis=1)
+    return float(np.mean(predicted == dataset.y_val))
+
+
+@exercise("02", 2, "A Pima model that keeps its softmax", kind="experiment",
+          hints=("Section 3 showed why one softmax unit is useless: what does softmax compute over a single "
+                 "number? Give it something to compare.",
+                 "Softmax needs one unit per class. How many classes does Pima have, and which loss takes "
+                 "integer labels 0/1 for such an output?"),
+          solution='import keras\n'
+                   'pima = w.load_dataset("pima")\n'
+                   'keras.utils.set_random_seed(0)\n'
+                   'answer = keras.Sequential([keras.Input(shape=(pima.n_features,)),\n'
+                   '                           keras.layers.Dense(16, activation="relu"),\n'
+                   '                           keras.layers.Dense(2, activation="softmax")])\n'
+                   'answer.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])\n'
+                   'answer.fit(pima.x_train, pima.y_train, epochs=20, batch_size=32, verbose=0)')
+def check_softmax_model(answer: Any) -> Feedback:
+    """Hand in a trained Keras model for Pima whose last layer uses softmax and which beats always
+    predicting the more common class by at least 5 points of validation accuracy."""
+    try:
+        import keras
+    except ImportError:  # pragma: no cover - keras is a dependency
+        return Feedback(False, "Keras is needed for this exercise.")
+    if not isinstance(answer, keras.Model):
+        return Feedback(False, f"Give the trained Keras model; you gave {type(answer).__name__}.")
+    from ..data import load_dataset
+    pima = load_dataset("pima")
+    try:
+        n_inputs = answer.inputs[0].shape[-1]
+    except (AttributeError, IndexError, TypeError, ValueError):
+        n_inputs = None
+    if n_inputs != pima.n_features:
+        return Feedback(False, f"The model should take Pima's {pima.n_features} features: start it with "
+                               "keras.Input(shape=(pima.n_features,)).")
+    if not answer.layers or _last_activation(answer) != "softmax":
+        used = _last_activation(answer) if answer.layers else "nothing"
+        return Feedback(False, f"The last layer uses {used!r}: this exercise keeps softmax "
+                               "as the output activation.")
+    if not answer.trainable_weights or not getattr(answer, "compiled", False):
+        return Feedback(False, "Compile and fit the model before handing it in.")
+    accuracy = validation_accuracy(answer, pima)
+    majority = float(max(pima.y_val.mean(), 1 - pima.y_val.mean()))
+    try:
+        units = answer.layers[-1].output.shape[-1]
+    except (AttributeError, ValueError):
+        units = "its"
+    if accuracy < majority + 0.05:
+        return Feedback(False, f"Your model's validation accuracy is {accuracy:.3f}; always answering the more "
+                               f"common class would score {majority:.3f}.")
+    return Feedback(True, f"Validation accuracy {accuracy:.3f} ({majority:.3f} for always answering the more "
+                          f"common class), with {units} softmax units. Softmax over two units gives two "
+                          "probabilities that sum to 1, and sparse categorical cross-entropy reads the 0/1 "
+                          "label as the index of the true class: the same model as one sigmoid unit with "
+                          "binary cross-entropy, written for k = 2.")
+
+
+# -- exercise 3: the conventional pairs --------------------------------------------------------
+
 PROJECTS = {
     "spam": "flag an e-mail as spam or not spam (labels 0/1)",
     "species": "pick one of 12 bird species (labels are the integers 0-11)",
@@ -20,16 +144,13 @@ _RIGHT = {
     "species": ({"softmax"}, {"sparse_categorical_crossentropy"}),
     "price": ({"linear"}, {"mean_squared_error", "mean_absolute_error", "huber"}),
 }
-_WHY_ACTIVATION = {
-    "spam": "one sigmoid unit gives P(spam) in (0, 1)",
-    "species": "softmax over 12 units gives 12 probabilities that sum to 1",
-    "price": "a price can be any number, so the output must not be squashed: use a linear output",
-}
-_WHY_LOSS = {
-    "spam": "binary cross-entropy scores a probability against a 0/1 label",
-    "species": ("sparse categorical cross-entropy takes integer labels as they are "
-                "(categorical_crossentropy would need one-hot rows)"),
-    "price": "a regression loss (mean squared error; mean absolute error or Huber also fit) compares numbers",
+_WHY = {
+    "spam": "one sigmoid unit gives P(spam) in (0, 1), and binary cross-entropy scores it against 0/1",
+    "species": ("softmax over 12 units gives probabilities that sum to 1, and sparse categorical "
+                "cross-entropy takes the integer labels as they are (categorical_crossentropy would need "
+                "one-hot rows)"),
+    "price": ("a price can be any number, so the output is linear (not squashed), with a regression loss "
+              "(mean squared error; mean absolute error or Huber also fit)"),
 }
 
 
@@ -38,64 +159,32 @@ def _normalize(name: Any, aliases: Mapping[str, str]) -> str:
     return aliases.get(text, text)
 
 
+@exercise("02", 3, "Output activation and loss for three projects", kind="recall",
+          hints=("For each project ask: what must the last layer's output mean (a probability, one "
+                 "probability per class, any number), and which loss compares that with the label as given?",
+                 "Labels that are integers 0-11 are not one-hot rows: pick the loss variant that takes integers."),
+          solution='answer = {"spam": ("sigmoid", "binary_crossentropy"),\n'
+                   '          "species": ("softmax", "sparse_categorical_crossentropy"),\n'
+                   '          "price": ("linear", "mean_squared_error")}')
 def check_project_pairs(answer: Any) -> Feedback:
     """Right when every project in `PROJECTS` gets a fitting (output activation, loss) pair.
 
     answer: {"spam": (activation, loss), "species": (...), "price": (...)} with Keras names.
+    A wrong answer hears which project's activation or loss is off, not what it should be.
     """
     if not isinstance(answer, Mapping) or set(answer) != set(PROJECTS):
         return Feedback(False, "Give a dict with exactly the keys " + ", ".join(map(repr, PROJECTS))
-                        + ", each mapped to (output activation, loss), e.g. ('sigmoid', 'binary_crossentropy').")
+                        + ", each mapped to (output activation, loss) as Keras names.")
     problems = []
-    for project, pair in answer.items():
+    for project in PROJECTS:
+        pair = answer[project]
         if not isinstance(pair, (tuple, list)) or len(pair) != 2:
             return Feedback(False, f"{project!r}: give a pair (output activation, loss); you gave {pair!r}.")
-        activation = _normalize(pair[0], _ACTIVATION_ALIASES)
-        loss = _normalize(pair[1], _LOSS_ALIASES)
         right_activations, right_losses = _RIGHT[project]
-        if activation not in right_activations:
-            problems.append(f"{project}: not {pair[0]!r}, because {_WHY_ACTIVATION[project]}")
-        if loss not in right_losses:
-            problems.append(f"{project}: not {pair[1]!r}, because {_WHY_LOSS[project]}")
+        if _normalize(pair[0], _ACTIVATION_ALIASES) not in right_activations:
+            problems.append(f"{project}: the output activation {pair[0]!r} does not fit")
+        if _normalize(pair[1], _LOSS_ALIASES) not in right_losses:
+            problems.append(f"{project}: the loss {pair[1]!r} does not fit")
     if problems:
         return Feedback(False, "; ".join(problems) + ".")
-    return Feedback(True, "Each output matches what is predicted, and each loss matches the output: "
-                    + "; ".join(f"{p}: {_WHY_ACTIVATION[p]}" for p in PROJECTS) + ".")
-
-
-def softmax_one_unit_accuracy() -> float:
-    """The validation accuracy a Pima model with softmax on its one output unit must report.
-
-    Softmax over a single unit is exp(z) / exp(z) = 1 for every input, so the model says "diabetes"
-    for everybody and its accuracy is the share of diabetes cases among the validation rows.
-    """
-    from ..data import load_dataset
-    return float(load_dataset("pima").y_val.mean())
-
-
-def check_softmax_accuracy(answer: Any) -> Feedback:
-    """Right when `answer` is the validation accuracy of the softmax-on-one-unit Pima model."""
-    return check_number(answer, softmax_one_unit_accuracy(), rel_tol=0.0, abs_tol=0.005,
-                        what="The validation accuracy",
-                        why=("Every prediction is 1.0, so the model is right exactly on the diabetes cases: "
-                             "the share of 1s in pima's y_val, whatever the network learned."))
-
-
-def first_layer_parameters(n_features: int, units: int) -> int:
-    """Trainable parameters of a Dense layer, counted by Keras itself (kernel and bias)."""
-    import keras
-    layer = keras.layers.Dense(units)
-    layer.build((None, n_features))
-    return int(layer.count_params())
-
-
-def check_first_layer_parameters(answer: Any) -> Feedback:
-    """Right when `answer` counts the parameters of Dense(10) fed by the 7 MASS Pima features."""
-    from ..data import load_dataset
-    n_features = load_dataset("pima").n_features
-    expected = first_layer_parameters(n_features, 10)
-    return check_number(answer, expected, rel_tol=0.0, abs_tol=0.0, what="The parameter count",
-                        why=(f"A Dense layer has one weight per (input, unit) pair plus one bias per unit: "
-                             f"{n_features} x 10 + 10. The article's input_dim=2 would have given "
-                             f"{first_layer_parameters(2, 10)}, and Kaggle's 8 features "
-                             f"{first_layer_parameters(8, 10)}."))
+    return Feedback(True, "; ".join(f"{p}: {_WHY[p]}" for p in PROJECTS) + ".")
