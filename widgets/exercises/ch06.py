@@ -168,7 +168,7 @@ VALUE_EXERCISE = ([-5.0, 0.5, 3.0], 2.0)  # gradient, clipvalue
 
 @exercise("06", 3, "clipvalue by hand", kind="recall",
           hints=("Section 1's table: clipvalue acts on each number on its own, not on the vector's length.",
-                 "Check each of the three numbers against the interval from -2 to 2 separately."),
+                 "Let Keras answer, as section 2 did for [0.9, 100]: `clipped_by_keras([gradient], clipvalue=...)`."),
           solution='answer = [-2.0, 0.5, 2.0]')
 def check_clip_by_value(answer: Any) -> Feedback:
     """Right when `answer` is what `clipvalue=2.0` makes of the gradient [-5, 0.5, 3]."""
