@@ -1,20 +1,26 @@
-"""Checks for chapter 12, putting it together: name what is wrong with a broken run, then repair it.
+"""Chapter 12, putting it together: name what is wrong with five broken runs, repair them, and
+cause a problem on purpose in a healthy run.
 
-Each challenge is a broken `RunConfig`.  `check_problem` asks which problem the diagnostic views
-show; `check_repair` trains the learner's repaired config and accepts it when `diagnose` finds
-nothing wrong and the validation accuracy reaches the challenge's bar, without touching the fields
-the challenge locks (the point is to repair the cause, not to pick an easier task).
+Each challenge is a broken `RunConfig`.  Exercise 1 asks which problem the diagnostic views of each
+show.  Exercise 2 trains the learner's repaired configs and accepts one when `diagnose` finds nothing
+wrong and the validation accuracy reaches the challenge's bar, without touching the fields the
+challenge locks (the point is to repair the cause, not to pick an easier task).  Exercise 3 trains
+the learner's config and asks the diagnosis to find exploding gradients in a ReLU net whose shape is
+kept.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+import functools
 from typing import Any, Optional
 
 from ..config import RunConfig
 from ..diagnose import PROBLEMS, diagnose
 from ..training import Run, train
-from . import Feedback, check_choice
+from . import Feedback, check_locked, exercise, solution_function
+
+solution = solution_function("12")
 
 HEALTHY = "nothing wrong"
 
@@ -86,7 +92,7 @@ class RepairFeedback(Feedback):
 
 
 def _challenge(name: Any) -> Challenge | Feedback:
-    if name not in CHALLENGES:
+    if not isinstance(name, str) or name not in CHALLENGES:
         return Feedback(False, f"Unknown challenge {name!r}; the challenges are: "
                                + ", ".join(map(repr, CHALLENGES)) + ".")
     return CHALLENGES[name]
@@ -100,19 +106,77 @@ def broken(name: str) -> RunConfig:
     return challenge.broken
 
 
-def check_problem(name: str, answer: Any) -> Feedback:
-    """Which problem does the broken run of challenge `name` have? One of `PROBLEMS` or 'nothing wrong'."""
+def _as_dict(answer: Any, what: str) -> dict | Feedback:
+    if not isinstance(answer, dict) or not answer:
+        return Feedback(False, f"Give a dict from challenge name to {what}, e.g. {{'stuck': ...}}; "
+                               f"you gave {answer!r}.")
+    unknown = [name for name in answer if name not in CHALLENGES]
+    if unknown:
+        return Feedback(False, f"Unknown challenge(s) {', '.join(map(repr, unknown))}; the challenges are: "
+                               + ", ".join(map(repr, CHALLENGES)) + ".")
+    return answer
+
+
+# -- exercise 1 -------------------------------------------------------------------------------------
+
+def problem_verdict(name: str, answer: Any) -> Feedback:
+    """Whether `answer` names the problem of challenge `name`; a wrong pick hears what it would look like."""
     challenge = _challenge(name)
     if isinstance(challenge, Feedback):
         return challenge
-    explanations = {}
-    for option, sign in SIGNS.items():
-        if option == challenge.problem:
-            explanations[option] = f"{option}: the views show {sign}."
-        else:
-            explanations[option] = (f"{option} would show {sign}. Look again: this run shows "
-                                    f"{SIGNS[challenge.problem]}.")
-    return check_choice(answer, challenge.problem, explanations)
+    key = answer.strip().lower() if isinstance(answer, str) else None
+    if key not in SIGNS:
+        return Feedback(False, f"{name}: answer with one of {', '.join(map(repr, SIGNS))}; you gave {answer!r}.")
+    if key == challenge.problem:
+        return Feedback(True, f"{name}: {key}; the views show {SIGNS[key]}.")
+    return Feedback(False, f"{name}: not {key}, which would show {SIGNS[key]}. Do its views show that?")
+
+
+@exercise("12", 1, "Name the problem of each broken run", kind="recall",
+          hints=("For each challenge, look at the three views (change `pick`) before reading any diagnosis: "
+                 "the loss curves, the gradient of every layer, the activations. Which picture is unusual?",
+                 "Section 1's table says which number each problem is judged by; find that number in the "
+                 "challenge's views."),
+          solution='answer = {"stuck": "vanishing gradients", "wild steps": "divergence",\n'
+                   '          "raw features": "saturated units", "memorizer": "overfitting",\n'
+                   '          "quiet units": "dead units"}')
+def check_problems(answer: Any) -> Feedback:
+    """Which problem does each broken run have? A dict {challenge name: one of `PROBLEMS` or
+    'nothing wrong'}; right when all five are named correctly."""
+    answers = _as_dict(answer, "a problem name")
+    if isinstance(answers, Feedback):
+        return answers
+    missing = [name for name in CHALLENGES if answers.get(name) is None]
+    verdicts = [problem_verdict(name, answers[name]) for name in CHALLENGES if name not in missing]
+    right = sum(v.correct for v in verdicts)
+    if right < len(CHALLENGES):
+        parts = [v.message for v in verdicts if not v.correct]
+        parts += [f"Not answered yet: {', '.join(missing)}."] if missing else []
+        return Feedback(False, " ".join([f"{right} of {len(CHALLENGES)} named right."] + parts))
+    return Feedback(True, " ".join(v.message for v in verdicts))
+
+
+# -- exercise 2 -------------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=64)
+def _repair_verdict(name: str, config: RunConfig) -> RepairFeedback:
+    """Train a repair and judge it (training is seeded and deterministic, so a verdict is kept)."""
+    challenge = CHALLENGES[name]
+    changed = [f for f, v in config.to_dict().items() if v != getattr(challenge.broken, f)]
+    run = train(config)
+    diagnosis = diagnose(run)
+    if not diagnosis.healthy:
+        details = " ".join(f"{f.problem}: {f.evidence}" for f in diagnosis.findings)
+        return RepairFeedback(False, f"{name}: you changed {', '.join(changed)}, but the diagnosis still finds "
+                                     f"{', '.join(diagnosis.problems)}. {details}", run=run)
+    ds = run.dataset
+    accuracy = float(run.model.evaluate(ds.x_val, ds.y_val, verbose=0, return_dict=True)["accuracy"])
+    if accuracy < challenge.min_val_accuracy:
+        return RepairFeedback(False, f"{name}: healthy now, but the validation accuracy is {accuracy:.3f}; this "
+                                     f"challenge needs {challenge.min_val_accuracy:.2f}.", run=run)
+    return RepairFeedback(True, f"{name}: repaired by changing {', '.join(changed)}: no diagnostic rule fires "
+                                f"and the validation accuracy is {accuracy:.3f} (needed "
+                                f"{challenge.min_val_accuracy:.2f}).", run=run)
 
 
 def check_repair(name: str, config: Any) -> Feedback:
@@ -123,31 +187,73 @@ def check_repair(name: str, config: Any) -> Feedback:
     if isinstance(challenge, Feedback):
         return challenge
     if not isinstance(config, RunConfig):
-        return Feedback(False, "Give the repaired run as a RunConfig, e.g. "
+        return Feedback(False, f"{name}: give the repaired run as a RunConfig, e.g. "
                                f"ch12.broken({name!r}).replace(field=value); you gave {config!r}.")
-    changed = [f for f, v in config.to_dict().items() if v != getattr(challenge.broken, f)]
-    touched = [f for f in changed if f in challenge.locked]
-    if touched:
-        return Feedback(False, "Keep " + ", ".join(f"{f}={getattr(challenge.broken, f)!r}" for f in touched)
-                        + f": this challenge asks you to repair the cause, not to change those. "
-                        f"Hint: {challenge.hint}")
-    if not changed:
-        return Feedback(False, f"That is the broken config unchanged. Hint: {challenge.hint}")
-    run = train(config)
+    refused = check_locked(config, challenge.broken, challenge.locked)
+    if refused is not None:
+        return Feedback(False, f"{name}: {refused.message} (The challenge's own hint: {challenge.hint})")
+    return _repair_verdict(name, config)
+
+
+@exercise("12", 2, "Repair the five broken runs", kind="experiment",
+          hints=("Repair the cause the diagnosis names, not the symptom: each challenge's own hint (printed in "
+                 "section 3) says what you must keep. A repair that trades one problem for another is refused.",
+                 "For each problem, the chapter that introduced it measured a cure: 01 and 03 (gradients), 04 "
+                 "(inputs), 05 (overfitting), 08 (step size)."),
+          solution='answer = {\n'
+                   '    "stuck": ch12.broken("stuck").replace(activation="relu", initializer="he_normal"),\n'
+                   '    "wild steps": ch12.broken("wild steps").replace(learning_rate=0.03),\n'
+                   '    "raw features": ch12.broken("raw features").replace(standardize=True),\n'
+                   '    "memorizer": ch12.broken("memorizer").replace(dropout=0.5),\n'
+                   '    "quiet units": ch12.broken("quiet units").replace(learning_rate=0.01),\n'
+                   '}')
+def check_repairs(answer: Any) -> Feedback:
+    """A dict {challenge name: repaired RunConfig or None}.  Each config given is trained (a few
+    seconds) and judged; right when all five challenges are repaired."""
+    repairs = _as_dict(answer, "a repaired RunConfig")
+    if isinstance(repairs, Feedback):
+        return repairs
+    verdicts = {name: check_repair(name, config) for name, config in repairs.items() if config is not None}
+    done = [name for name, v in verdicts.items() if v.correct]
+    if len(done) < len(CHALLENGES):
+        open_ = [name for name in CHALLENGES if name not in verdicts]
+        parts = [v.message for v in verdicts.values() if not v.correct]
+        parts += [f"Not tried yet: {', '.join(open_)}."] if open_ else []
+        return Feedback(False, " ".join([f"{len(done)} of {len(CHALLENGES)} repaired."] + parts))
+    return Feedback(True, " ".join(v.message for v in verdicts.values()))
+
+
+# -- exercise 3 -------------------------------------------------------------------------------------
+
+HEALTHY_START = RunConfig(dataset="moons", initializer="he_normal", batch_size=64, epochs=3, seed=0)
+KEEP_SHAPE = ("dataset", "activation", "depth", "width", "epochs", "batch_size", "batchnorm")
+
+
+@exercise("12", 3, "Make a healthy ReLU net's gradients explode", kind="experiment",
+          hints=("Keep the network and its ReLU: what else decides how large the signal gets on its way through "
+                 "three layers, and so how large the gradients are? Chapter 03 measured it layer by layer.",
+                 "A run that blows up to NaN is divergence, not exploding gradients: the gradients must be "
+                 "large from the start while the loss stays finite."),
+          solution='answer = ch12.HEALTHY_START.replace(initializer="random_normal", init_scale=1.0)')
+def check_exploding_on_purpose(answer: Any) -> Feedback:
+    """Train the learner's change of `HEALTHY_START` (a 3 x 32 ReLU net, He init, on the moons) and
+    diagnose it: right when the diagnosis finds exploding gradients and the run did not diverge."""
+    refused = check_locked(answer, HEALTHY_START, KEEP_SHAPE)
+    if refused is not None:
+        return refused
+    run = train(answer)
     diagnosis = diagnose(run)
-    if not diagnosis.healthy:
-        details = " ".join(f"{f.problem}: {f.evidence}" for f in diagnosis.findings)
-        return RepairFeedback(False, f"You changed {', '.join(changed)}, but the diagnosis still finds "
-                                     f"{', '.join(diagnosis.problems)}. {details}", run)
-    ds = run.dataset
-    accuracy = float(run.model.evaluate(ds.x_val, ds.y_val, verbose=0, return_dict=True)["accuracy"])
-    if accuracy < challenge.min_val_accuracy:
-        return RepairFeedback(False, f"Healthy now, but the validation accuracy is {accuracy:.3f}; this "
-                                     f"challenge needs {challenge.min_val_accuracy:.2f}. Train longer or look "
-                                     "for a better setting.", run)
-    return RepairFeedback(True, f"Repaired by changing {', '.join(changed)}: no diagnostic rule fires and the "
-                                f"validation accuracy is {accuracy:.3f} (needed {challenge.min_val_accuracy:.2f}).",
-                          run)
+    found = ", ".join(diagnosis.problems) or "nothing wrong"
+    if run.status == "diverged":
+        return Feedback(False, f"Your run diverged ({run.message}); the diagnosis finds {found}. The exercise "
+                               "asks for gradients that explode in a run that stays finite.")
+    if "exploding gradients" not in diagnosis:
+        largest = float(run.gradients["grad_mean_abs"].max())
+        return Feedback(False, f"Your run ended '{run.status}'; the diagnosis finds {found}. Its largest mean "
+                               f"|gradient| of a layer was {largest:.3g}.")
+    return Feedback(True, f"The diagnosis finds {found}. With the same ReLU network, the scale of the initial "
+                          "weights decides whether each layer amplifies the signal: He's scale keeps it level "
+                          "for ReLU, a much larger one multiplies it at every layer, forward and backward.")
 
 
 assert set(SIGNS) == set(PROBLEMS) | {HEALTHY}, "every problem needs a sign"
