@@ -23,20 +23,22 @@ solution = solution_function("07")
 ADAGRAD_STEPS, ADAGRAD_GAP = 150, 1e-6
 
 
-@exercise("07", 1, "A starting rate that lets AdaGrad finish", kind="experiment",
+@exercise("07", 1, "The smallest starting rate that lets AdaGrad finish", kind="experiment",
           hints=("Section 10 showed AdaGrad's steps shrinking on the bowl while it was still far from the "
                  "bottom. Run `surfaces.optimizer_path(\"bowl\", \"adagrad\", learning_rate=...)` for a few rates "
                  "and read each path's `gap`.",
                  "Every AdaGrad step is divided by a root that only grows, so whatever rate you start with is "
-                 "all the step size it will ever have. Try rates a factor of ten apart, in both directions."),
+                 "all the step size it will ever have. Double the rate until the path gets there; the answer "
+                 "is a rate that gets there while half of it does not."),
           solution='from widgets import surfaces\n'
-                   'for rate in (0.1, 0.3, 1.0, 3.0):\n'
-                   '    if surfaces.optimizer_path("bowl", "adagrad", learning_rate=rate).gap <= 1e-6:\n'
-                   '        break\n'
+                   'rate = 0.1\n'
+                   'while surfaces.optimizer_path("bowl", "adagrad", learning_rate=rate).gap > 1e-6:\n'
+                   '    rate *= 2  # double until AdaGrad gets there: half of this rate did not\n'
                    'answer = rate')
 def check_adagrad_rate(answer: Any) -> Feedback:
-    """A learning rate with which Keras's Adagrad ends within ADAGRAD_GAP of the bowl's minimum in
-    ADAGRAD_STEPS steps (the checker runs the path)."""
+    """The smallest learning rate, to within a factor of two, with which Keras's Adagrad ends within
+    ADAGRAD_GAP of the bowl's minimum in ADAGRAD_STEPS steps: the rate gets there and half of it does
+    not (the checker runs both paths)."""
     if isinstance(answer, bool) or not isinstance(answer, (int, float)) or not math.isfinite(answer) or answer <= 0:
         return Feedback(False, f"Give a learning rate, a positive number; you gave {answer!r}.")
     path = surfaces.optimizer_path("bowl", "adagrad", learning_rate=float(answer), steps=ADAGRAD_STEPS)
@@ -46,8 +48,13 @@ def check_adagrad_rate(answer: Any) -> Feedback:
     said = (f"Measured: at {answer:g}, after {ADAGRAD_STEPS} steps AdaGrad is {path.gap:.3g} above the bowl's "
             f"minimum, and its last step was {steps[-1] / max(steps[0], 1e-300):.2g} times its first.")
     if path.gap <= ADAGRAD_GAP:
-        return Feedback(True, said + " AdaGrad's rate only falls, so it has to start high enough that what "
-                        "is left of it still carries the weights to the bottom. Its step is about the rate "
+        half = surfaces.optimizer_path("bowl", "adagrad", learning_rate=float(answer) / 2, steps=ADAGRAD_STEPS)
+        if half.gap <= ADAGRAD_GAP:
+            return Feedback(False, said + f" Half that rate gets there too ({half.gap:.3g} above the minimum): "
+                            "the exercise asks for the smallest rate, to within a factor of two.")
+        return Feedback(True, said + f" Half of it ends {half.gap:.3g} above the minimum. AdaGrad's rate only "
+                        "falls, so it has to start high enough that what is left of it still carries the weights "
+                        "to the bottom. Its step is about the rate "
                         "times the gradient's sign at first, so a large start is also safe: the claim "
                         "\"AdaGrad stops too early\" holds for a given rate, not for AdaGrad as such.")
     return Feedback(False, said + f" The exercise asks for a gap of at most {ADAGRAD_GAP:g}.")
