@@ -246,6 +246,8 @@ def check_locked(answer: Any, start: Any, locked: Iterable[str], *, changed: Ite
     start: the config the exercise hands out.  locked: fields the exercise says not to touch.
     changed: fields of which at least one must differ from `start` (empty: any change will do).
     Rejects a non-config, a touched locked field and the unchanged starting config.
+    A Feedback saying "wrong" is falsy, so test the result with `is not None`:
+    `if (problem := check_locked(answer, START, ["depth"])) is not None: return problem`.
     """
     from ..config import RunConfig
     if not isinstance(answer, RunConfig):
