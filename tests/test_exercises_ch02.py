@@ -44,8 +44,10 @@ def test_wine_repair_rejects_the_start_locked_fields_and_a_half_repair():
     assert "sparse" not in half.message + half.hint
 
 
-def test_wine_repair_accepts_the_auto_pair():
+def test_wine_repair_accepts_the_auto_pair_and_explains_a_sigmoid_that_passes():
     assert ch02.check_wine_repair(ch02.MISMATCHED_START.replace(output_activation="auto", loss="auto"))
+    lucky = ch02.check_wine_repair(ch02.MISMATCHED_START.replace(loss="sparse_categorical_crossentropy"))
+    assert lucky and "say softmax" in lucky.message
 
 
 def test_softmax_model_rejects_non_models_other_activations_and_one_unit(pima):
