@@ -5,7 +5,9 @@ import time
 import pytest
 
 import widgets as w
+from widgets.controls import CONTROL_SPECS
 from widgets import lab as lab_module
+from widgets import panel
 
 CONTROLS = ("activation", "initializer", "depth", "dropout", "clipnorm", "optimizer", "learning_rate")
 
@@ -66,7 +68,7 @@ def test_pinned_run_stays_as_a_faded_reference(lab):
 def test_train_button_trains_in_the_background_and_stop_ends_it(lab):
     lab.set(depth=2)
     lab.controls["activation"].value = "relu"
-    lab._base = lab._base.replace(epochs=200)
+    lab.set(epochs=200)
     lab.train_button.click()
     assert lab.is_running and lab.train_button.disabled and not lab.stop_button.disabled
     deadline = time.time() + 60
@@ -80,15 +82,33 @@ def test_train_button_trains_in_the_background_and_stop_ends_it(lab):
     assert "Stopped after" in lab.status_text and not lab.train_button.disabled
 
 
-def test_contradictory_controls_are_reported_in_words(lab):
+def test_a_second_clipping_mode_is_disabled_and_ignored_not_an_error():
     lab2 = w.TrainingLab(w.RunConfig(epochs=1), controls=("clipnorm", "clipvalue"))
     lab2.controls["clipnorm"].value = 1.0
-    lab2.controls["clipvalue"].value = 0.5
+    clipvalue = lab2.controls["clipvalue"]
+    assert clipvalue.disabled and "only one clipping mode at a time: clipnorm is set" in clipvalue.tooltip
+    lab2.set(clipvalue=0.5)  # e.g. from code: shown, greyed out, not used
+    assert (lab2.config.clipnorm, lab2.config.clipvalue) == (1.0, None) and "Ready" in lab2.status_text
+    lab2.controls["clipnorm"].value = None
+    assert not clipvalue.disabled and lab2.config.clipvalue == 0.5
+    assert clipvalue.tooltip == CONTROL_SPECS["clipvalue"].tooltip
+    lab2.close()
+
+
+def test_input_invalid_in_itself_is_reported_in_words():
+    lab2 = w.TrainingLab(w.RunConfig(epochs=1), controls=("depth",))
+    with pytest.raises(ValueError, match="depth"):
+        lab2.set(depth=0)
+    lab2._fields["width"] = 0  # what no control can do: a field without a control made invalid
+    lab2.controls["depth"].value = 4
+    assert "Cannot train with these settings" in lab2.status_text and "width" in lab2.status_text
     lab2.train_button.click()
     assert not lab2.is_running
-    assert "Cannot train with these settings" in lab2.status_text and "clipvalue" in lab2.status_text
-    with pytest.raises(ValueError, match="clipvalue"):
+    with pytest.raises(ValueError, match="width"):
         lab2.run()
+    lab2._fields["width"] = 8
+    lab2.controls["depth"].value = 2
+    assert lab2.status_text.startswith("Ready")
     lab2.close()
 
 
@@ -118,7 +138,7 @@ def test_bad_arguments_are_named():
 
 
 def test_rerunning_the_cell_replaces_the_old_lab(monkeypatch):
-    monkeypatch.setattr(lab_module, "_current_cell_id", lambda: "cell-1")
+    monkeypatch.setattr(panel, "current_cell_id", lambda: "cell-1")
     first = w.TrainingLab(w.RunConfig(epochs=1))
     second = w.TrainingLab(w.RunConfig(epochs=1))
     assert first.train_button.comm is None and first.widget.comm is None  # closed
@@ -143,12 +163,12 @@ def test_keras_code_button_shows_the_script_of_the_current_controls(lab):
     assert lab.code_view.code == w.keras_code(lab.config)
 
 
-def test_keras_code_panel_explains_contradictory_controls():
+def test_keras_code_panel_uses_only_the_clipping_mode_that_applies():
     lab = w.TrainingLab(w.RunConfig(epochs=1), controls=("clipnorm", "clipvalue"))
     lab.code_view.show()
     lab.controls["clipnorm"].value = 1.0
-    lab.controls["clipvalue"].value = 0.5  # Keras takes only one of them: no script, the reason instead
-    assert lab.code_view.code == "" and "clipvalue" in lab.code_view.panel.html
+    lab.controls["clipvalue"].value = 0.5  # greyed out: Keras takes only one of them
+    assert "clipnorm=1.0" in lab.code_view.code and "clipvalue" not in lab.code_view.code
     lab.controls["clipnorm"].value = None
     assert "clipvalue=0.5" in lab.code_view.code
     lab.close()

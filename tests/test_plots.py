@@ -123,3 +123,31 @@ def test_decision_boundary_refuses_other_datasets():
     run = w.train(w.RunConfig(dataset="pima", depth=1, epochs=1), probes=False)
     with pytest.raises(ValueError, match="2-D binary"):
         plots.decision_boundary_figure(run)
+
+
+def test_log_axes_label_their_ticks_as_numbers_not_bare_digits():
+    values, labels = plots.log_ticks(0.003, 0.04)
+    assert labels == ["0.002", "0.005", "0.01", "0.02", "0.05", "0.1"]
+    values, labels = plots.log_ticks(1e-7, 0.5)
+    assert labels[0] == "10⁻⁷" and labels[-1] == "10⁰" and all(label.startswith("10") for label in labels)
+
+
+def test_log_figures_get_readable_ticks_for_their_data(run):
+    fig = plots.gradient_norm_figure(run)
+    shown = [v for t in fig.data for v in t.y if v]
+    assert fig.layout.yaxis.tickmode == "array" and fig.layout.yaxis.exponentformat == "power"
+    assert min(fig.layout.yaxis.tickvals) <= min(shown) * 2.5 and max(fig.layout.yaxis.tickvals) >= max(shown) / 2.5
+    assert all(label.replace(".", "").isdigit() or label.startswith("10") for label in fig.layout.yaxis.ticktext)
+
+
+def test_no_figure_relies_on_colour_alone(run):
+    """Lines of different categories or layers differ in dash or marker too; palettes are colour-blind safe."""
+    for fig in (plots.curves_figure(run), plots.gradient_histogram_figure(run), plots.gradient_norm_figure(run),
+                plots.layer_profile_figure({"a": run, "b": run}), plots.compare_figure({"a": run, "b": run})):
+        looks = [(t.line.dash, t.marker.symbol) for t in fig.data if t.showlegend is not False]
+        assert len(set(looks)) == len(looks), fig.layout.title.text
+    colours = {t.line.color for t in plots.compare_figure({"a": run, "b": run}).data}
+    assert colours <= set(plots.OKABE_ITO)
+    bars = plots.activation_figure(run).data
+    assert len({(b.marker.color, b.marker.pattern.shape) for b in bars}) == len(bars)
+    assert all(b.marker.pattern.shape for b in bars[1:])  # the two bars of one panel differ in hatching

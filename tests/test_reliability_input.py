@@ -15,7 +15,7 @@ import pytest
 
 import widgets as w
 from widgets import data
-from widgets.config import field_names
+from widgets.config import RunConfig, field_names, ignored_fields
 from widgets.controls import CONTROL_SPECS, control_value
 
 # Fields that other fields restrict are allowed here: momentum and nesterov need SGD, init_scale a
@@ -46,7 +46,10 @@ def test_no_control_can_produce_an_invalid_config():
             start = control.value
             for value in _reachable(control):
                 control.value = value
-                assert getattr(lab.config, field) == control_value(control)  # lab.config raises if invalid
+                ignored = ignored_fields(lab.values())
+                expected = getattr(RunConfig(), field) if field in ignored else control_value(control)
+                assert getattr(lab.config, field) == expected  # lab.config raises if invalid
+                assert control.disabled == (field in ignored)
                 tried += 1
             control.value = start
         assert tried > 500  # every option and every slider position
@@ -67,15 +70,27 @@ def lab():
     lab.close()
 
 
-def test_contradictory_controls_show_in_words_and_keep_the_figures(lab, capfd):
+def test_controls_that_do_not_apply_are_greyed_out_not_errors(lab, capfd):
+    """Chapter 06's trap: clipvalue after clipnorm, or Adam after momentum, used to be errors."""
     shown = _figure_data(lab)
     lab.controls["clipnorm"].value = 1.0
-    lab.controls["clipvalue"].value = 0.5  # a Keras optimizer takes only one of the two
-    lab.train_button.click()
-    assert not lab.is_running
-    assert lab.status_text.startswith("Cannot train with these settings: RunConfig.clipvalue = 0.5 is not allowed")
-    assert _figure_data(lab) == shown and lab.last_run.status == "finished"
-    assert "Traceback" not in lab.status_text + "".join(capfd.readouterr())
+    lab.controls["clipvalue"].value = 0.5  # a Keras optimizer takes only one of the two: greyed out
+    assert lab.controls["clipvalue"].disabled and "clipnorm is set" in lab.controls["clipvalue"].tooltip
+    assert lab.config.clipvalue is None and not lab.status_text.startswith("Cannot")
+    assert _figure_data(lab) == shown
+    sgd = w.TrainingLab(BASE, controls=("optimizer", "momentum", "nesterov"), figures=("curves",))
+    try:
+        sgd.set(momentum=0.9, nesterov=True)
+        sgd.controls["optimizer"].value = "adam"
+        assert sgd.controls["momentum"].disabled and sgd.controls["nesterov"].disabled
+        assert "adam does not use momentum" in sgd.controls["momentum"].tooltip
+        assert (sgd.config.momentum, sgd.config.nesterov) == (0.0, False)
+        assert not sgd.status_text.startswith("Cannot")
+        sgd.controls["optimizer"].value = "sgd"  # back: the momentum set before counts again
+        assert (sgd.config.momentum, sgd.config.nesterov) == (0.9, True)
+    finally:
+        sgd.close()
+    assert "Traceback" not in "".join(capfd.readouterr())
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 traced Keras graphs or memory.
 
 Measured in this process the way a learner's kernel lives: 30 runs through the Train button of one
-lab, and the lab's cell re-run ten times (JupyterLab sends the same cell id each time).
+lab, and each kind of lab's cell re-run ten times (JupyterLab sends the same cell id each time).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from tensorflow.python.eager import context
 from tensorflow.python.framework import func_graph
 
 import widgets as w
-from widgets import lab as lab_module
+from widgets import augment, panel, surfaces, transfer
 
 pytestmark = pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="reads Linux's /proc")
 
@@ -76,8 +76,8 @@ def test_thirty_runs_in_a_row_leave_no_growth():
         lab.close()
 
 
-def test_rerunning_the_lab_cell_ten_times_leaves_no_growth(monkeypatch):
-    monkeypatch.setattr(lab_module, "_current_cell_id", lambda: "the-lab-cell")
+def test_rerunning_the_lab_cell_ten_times_leaves_no_growth(monkeypatch, capsys):
+    monkeypatch.setattr(panel, "current_cell_id", lambda: "the-lab-cell")
     lab = w.TrainingLab(SHORT)
     try:
         _train_with_button(lab)
@@ -88,6 +88,9 @@ def test_rerunning_the_lab_cell_ten_times_leaves_no_growth(monkeypatch):
                 lab.train_button.click()  # ... sometimes while the new lab trains: the next re-run stops it
         lab.wait(timeout=120)
         after = _census()
+        with capsys.disabled():
+            print("\nTrainingLab: after 10 re-runs (before -> after): "
+                  + ", ".join(f"{k} {before[k]} -> {after[k]}" for k in before))
         grown = {k: (before[k], after[k]) for k in before if after[k] > before[k]}
         assert not grown, f"after re-running the lab's cell 10 times (before, after): {grown}"
     finally:
@@ -95,7 +98,7 @@ def test_rerunning_the_lab_cell_ten_times_leaves_no_growth(monkeypatch):
 
 
 def test_rerunning_the_cell_while_its_lab_trains_stops_the_run_and_closes_the_old_lab(monkeypatch):
-    monkeypatch.setattr(lab_module, "_current_cell_id", lambda: "the-lab-cell")
+    monkeypatch.setattr(panel, "current_cell_id", lambda: "the-lab-cell")
     old = w.TrainingLab(SHORT.replace(epochs=200))
     old.train_button.click()
     new = w.TrainingLab(SHORT)  # re-running the cell while the old lab trains
@@ -105,3 +108,35 @@ def test_rerunning_the_cell_while_its_lab_trains_stops_the_run_and_closes_the_ol
         assert new.train_button.comm is not None
     finally:
         new.close()
+
+
+# The other labs, as their chapters open them (smaller budgets), and what a learner does in them.
+OTHER_LABS = {
+    "TransferLab": (lambda: transfer.TransferLab(source="autoencoder", labels_per_class=2, frozen=3, steps=20),
+                    lambda lab: lab.run_button.click()),
+    "AugmentPreview": (lambda: augment.AugmentPreview(photo="flower", copies=3, rotation=0.05),
+                       lambda lab: lab.apply_preset("geometry: flip, small turns, zoom")),
+    "SurfaceExplorer": (lambda: surfaces.SurfaceExplorer("ravine", steps=30, warm=False),
+                        lambda lab: lab.update(learning_rate=0.05)),
+}
+
+
+@pytest.mark.parametrize("kind", OTHER_LABS)
+def test_rerunning_any_labs_cell_ten_times_leaves_no_growth(kind, monkeypatch, capsys):
+    make, use = OTHER_LABS[kind]
+    monkeypatch.setattr(panel, "current_cell_id", lambda: f"the-{kind}-cell")
+    lab = make()
+    use(lab)  # warm-up: first imports, traced graphs cached per architecture or surface
+    lab = make()
+    before = _census()
+    for rerun in range(10):
+        lab = make()  # what re-executing the cell does
+        if rerun % 3 == 0:
+            use(lab)
+    after = _census()
+    lab.close()
+    with capsys.disabled():
+        print(f"\n{kind}: after 10 re-runs (before -> after): "
+              + ", ".join(f"{k} {before[k]} -> {after[k]}" for k in before))
+    grown = {k: (before[k], after[k]) for k in before if after[k] > before[k]}
+    assert not grown, f"after re-running the {kind} cell 10 times (before, after): {grown}"

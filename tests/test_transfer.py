@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from standalone import exec_without_widgets
+from widgets import panel, transfer_fit
 from widgets import transfer as T
 
 
@@ -125,9 +126,9 @@ def test_fit_cached_gives_exactly_what_fit_gives(steps, points):
 def test_fit_cached_reuses_one_compiled_twin_per_architecture():
     task = T.digit_task(T.TARGET_DIGITS, 2)
     T.fit_cached(T.reuse(None, 5, 0, seed=0), task.x_train, task.y_train, 20, points=1)
-    count = len(T._TWINS)
+    count = len(transfer_fit._TWINS)
     T.fit_cached(T.reuse(None, 5, 0, seed=1), task.x_train, task.y_train, 20, points=1)
-    assert len(T._TWINS) == count
+    assert len(transfer_fit._TWINS) == count
     with pytest.raises(ValueError, match="compile"):
         T.fit_cached(keras.Sequential([keras.Input((64,)), keras.layers.Dense(2)]), task.x_train, task.y_train, 5)
 
@@ -200,11 +201,13 @@ def test_lab_runs_draws_earlier_runs_faded_and_validates_settings():
         lab.set(labels_per_class=7)
     with pytest.raises(ValueError, match="no control"):
         lab.set(depth=3)
-    lab.set(frozen=2)
-    with pytest.raises(ValueError, match="set layers frozen to 0"):
-        lab.run()
+    lab.set(frozen=2)  # nothing is pretrained: greyed out, ignored
+    assert lab.controls["frozen"].disabled and "nothing can be frozen" in lab.controls["frozen"].tooltip
+    assert lab.settings["frozen"] == 0
     lab.preset_menu.value = "frozen, then fine-tuned"
-    assert lab.settings == dict(T.LAB_PRESETS["frozen, then fine-tuned"]) and lab.preset_menu.value == lab._prompt
+    assert lab.settings == dict(T.LAB_PRESETS["frozen, then fine-tuned"]) and lab.preset_menu.value == panel.PRESET_PROMPT
+    assert not lab.controls["frozen"].disabled
+    lab.close()
 
 
 @pytest.mark.parametrize("source, labels, frozen, fine_tune", [
@@ -233,7 +236,6 @@ def test_transfer_lab_shows_the_code_of_its_controls():
     assert lab.code_view.code == T.transfer_code("autoencoder", 5, 2, 0, steps=20)
     lab.set(fine_tune_steps=50)
     assert "steps_per_epoch=50" in lab.code_view.code and "Fine-tune" in lab.code_view.code
-    lab.set(source="none")  # frozen is still 2: nothing to freeze, so the reason instead of code
-    assert lab.code_view.code == "" and "frozen" in lab.code_view.panel.html
-    lab.set(frozen=0)
-    assert "random weights" in lab.code_view.code
+    lab.set(source="none")  # frozen is still 2 but greyed out: nothing is pretrained, nothing frozen
+    assert "random weights" in lab.code_view.code and "trainable = False" not in lab.code_view.code
+    lab.close()

@@ -24,9 +24,11 @@ _LAZY = {
     "CodeView": "codeview",
     "TrainingLab": "lab",
     "LiveFigure": "livefigure",
+    "presentation": "projector",
 }
 _SUBMODULES = {"plots", "exercises", "initialization", "surfaces", "lr_finder", "transfer", "augment",
-               "tuning", "diagnose", "sweep", "schedules", "probes", "controls", "livefigure"}
+               "tuning", "diagnose", "sweep", "schedules", "probes", "controls", "livefigure",
+               "panel", "projector", "livefigures", "runner"}
 
 __all__ = sorted([*_LAZY, "plots", "progress"])
 

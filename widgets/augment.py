@@ -3,8 +3,8 @@
 Two parts:
 - a preview: scikit-learn's two sample photographs (china.jpg, flower.jpg, shipped inside the
   package, downscaled here for speed) go through the augmentation layers the learner switches on,
-  and a grid shows the original next to several augmented copies; `AugmentPreview` puts one control
-  per layer on top of that grid;
+  and a grid shows the original next to several augmented copies; `AugmentPreview` (in
+  `augment_preview`, importable from here) puts one control per layer on top of that grid;
 - an experiment: a small network learns the 8x8 digits from a few labelled images per class, with
   and without small rotations, shifts and zooms, and `augmentation_effect` measures the validation
   accuracy of both over several seeds.
@@ -26,8 +26,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .codegen import literal, script_header
-from .livefigure import LiveFigure
-from .transfer import IMAGE_SIDE, accuracy, digit_task, fit_cached, image_grid
+from .transfer_figures import image_grid
+from .transfer_fit import accuracy, fit_cached
+from .transfer_tasks import IMAGE_SIDE, digit_task
 
 PREVIEW_HEIGHT, PREVIEW_WIDTH = 107, 160  # the 427x640 photographs scaled down by 4
 PHOTOS = ("china", "flower")
@@ -194,92 +195,6 @@ def augmentation_code(settings: Mapping[str, float], photo: str = "china", copie
     return "\n".join(lines) + "\n"
 
 
-class AugmentPreview:
-    """One control per augmentation layer, a photo menu, a "new draw" button and a live image grid.
-
-    Every change redraws the grid at once (well under a second).  `set(name=value)` moves controls from
-    code and `render()` redraws synchronously and returns the augmented copies (what nbval runs).
-    """
-
-    def __init__(self, photo: str = "china", copies: int = 7, seed: int = 0, **settings: float):
-        import ipywidgets as ipw
-        self.copies, self.seed, self._muted = copies, seed, False
-        start = check_settings(settings)
-        style = {"description_width": "130px"}
-        self.controls: dict[str, Any] = {}
-        for name, aug in AUGMENTATIONS.items():
-            if name == "flip":
-                control = ipw.Dropdown(options=[(m, i) for i, m in enumerate(FLIP_MODES)], value=int(start[name]),
-                                       description=f"{aug.keras_layer}", style=style)
-            else:
-                control = ipw.FloatSlider(value=start[name], min=aug.low, max=aug.high, step=aug.step,
-                                          description=f"{aug.keras_layer}", style=style,
-                                          continuous_update=False, readout_format=".2f")
-            control.tooltip = f"{aug.label}: {aug.meaning}"
-            control.observe(self._on_change, names="value")
-            self.controls[name] = control
-        self.photo = ipw.Dropdown(options=PHOTOS, value=photo, description="photo", style=style)
-        self.photo.observe(self._on_change, names="value")
-        self.redraw_button = ipw.Button(description="New random draw", icon="refresh")
-        self.redraw_button.on_click(lambda _b: self._new_draw())
-        self.figure = LiveFigure()
-        from .codeview import CodeView
-        self.code_view = CodeView(self.keras_code)  # the switched-on layers as a keras.Sequential
-        grid = ipw.GridBox([self.photo, *self.controls.values()], layout=ipw.Layout(
-            grid_template_columns="repeat(3, minmax(0, 1fr))", grid_gap="4px 16px", width="100%"))
-        self.widget = ipw.VBox([grid, self.redraw_button, self.code_view, self.figure],
-                               layout=ipw.Layout(max_width="1100px"))
-        self.render()
-
-    @property
-    def settings(self) -> dict[str, float]:
-        return {name: float(control.value) for name, control in self.controls.items()}
-
-    def set(self, **settings: float) -> "AugmentPreview":
-        """Move controls from code (validated first); the grid redraws once at the end."""
-        check_settings(settings)
-        self._muted = True
-        try:
-            for name, value in settings.items():
-                self.controls[name].value = int(value) if name == "flip" else float(value)
-        finally:
-            self._muted = False
-        self.render()
-        return self
-
-    def _on_change(self, _change: Any) -> None:
-        if not self._muted:
-            self.render()
-
-    def _new_draw(self) -> None:
-        self.seed += 1
-        self.render()
-
-    def render(self) -> np.ndarray:
-        """Redraw the grid with the current controls; returns the augmented copies."""
-        original = sample_photo(self.photo.value)
-        copies = augment(original, self.settings, self.copies, self.seed)
-        fig = preview_figure(original, copies, f"{self.photo.value}.jpg, augmentation: {describe(self.settings)}")
-        with self.figure.batch_update():
-            if len(self.figure.data) == len(fig.data):
-                for live, new in zip(self.figure.data, fig.data):
-                    live.source = new.source
-            else:
-                self.figure.data = ()
-                self.figure.add_traces(list(fig.data))
-            self.figure.layout = fig.layout
-        self.code_view.refresh()
-        return copies
-
-    def keras_code(self) -> str:
-        """The current settings as a plain Keras script (see `augmentation_code`)."""
-        return augmentation_code(self.settings, self.photo.value, self.copies)
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-        display(self.widget)
-
-
 # -- the small-training-set experiment -------------------------------------------------------------
 
 def digit_augmentation(shift: float = 0.0, rotation: float = 0.0, zoom: float = 0.0,
@@ -358,3 +273,10 @@ def augmentation_effect(variants: Mapping[str, Mapping[str, Any]] = DIGIT_VARIAN
     frame.columns = [f"seed {s}" for s in seeds]
     frame.index.name = f"augmentation ({labels_per_class} labels per digit)"
     return frame.assign(mean=frame.mean(axis=1))
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("AugmentPreview", "PREVIEW_PRESETS"):  # the panel needs ipywidgets: loaded when asked for
+        from . import augment_preview
+        return getattr(augment_preview, name)
+    raise AttributeError(f"module 'widgets.augment' has no attribute {name!r}")

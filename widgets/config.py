@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 # Names accepted by Keras (keras.activations.get / keras.initializers.get / keras.optimizers.get).
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu", "silu", "softplus",
@@ -27,6 +27,11 @@ BATCHNORM_POSITIONS = ("before", "after")
 OUTPUT_ACTIVATIONS = ("auto", "sigmoid", "softmax", "linear", "relu", "tanh")
 LOSSES = ("auto", "binary_crossentropy", "sparse_categorical_crossentropy",
           "categorical_crossentropy", "mean_squared_error", "mean_absolute_error", "hinge")
+# Which settings use which fields (the same rules `model.build_optimizer` and `build_model` follow).
+MOMENTUM_OPTIMIZERS = ("sgd", "rmsprop")
+BETA_OPTIMIZERS = ("adam", "adamw", "nadam", "adamax")
+SCALED_INITIALIZERS = ("random_normal", "random_uniform")
+CLIPPING_FIELDS = ("clipnorm", "clipvalue", "global_clipnorm")
 
 
 class ConfigError(ValueError):
@@ -188,3 +193,50 @@ class RunConfig:
 def field_names() -> tuple[str, ...]:
     """The names of every RunConfig field, in declaration order."""
     return tuple(f.name for f in dataclasses.fields(RunConfig))
+
+
+def ignored_fields(values: Mapping[str, Any]) -> dict[str, str]:
+    """The fields that other fields make irrelevant, each with the reason in words.
+
+    values: every field's value (e.g. `cfg.to_dict()` with some controls laid over it).  A lab
+    disables these fields' controls and `effective_config` ignores their values, so that switching
+    the optimizer to Adam after setting momentum, say, is not an error but a greyed-out control.
+    Of several clipping modes, the first set (in `CLIPPING_FIELDS` order) is used.
+    """
+    ignored: dict[str, str] = {}
+    optimizer = values["optimizer"]
+    if optimizer not in MOMENTUM_OPTIMIZERS:
+        ignored["momentum"] = (f"{optimizer} does not use momentum (only sgd and rmsprop do; "
+                               "Adam-style optimizers use beta_1)")
+    if optimizer != "sgd":
+        ignored["nesterov"] = f"Nesterov momentum is an option of sgd, not of {optimizer}"
+    elif not values["momentum"]:
+        ignored["nesterov"] = "Nesterov momentum needs momentum above 0"
+    if optimizer not in BETA_OPTIMIZERS:
+        for beta in ("beta_1", "beta_2"):
+            ignored[beta] = f"{optimizer} has no {beta} (only Adam-style optimizers use it)"
+    if values["initializer"] not in SCALED_INITIALIZERS:
+        ignored["init_scale"] = (f"{values['initializer']} sets its own scale; init scale applies to "
+                                 "random_normal and random_uniform")
+    clipping = [name for name in CLIPPING_FIELDS if values[name] is not None]
+    for name in CLIPPING_FIELDS:
+        if clipping and name != clipping[0]:
+            ignored[name] = (f"only one clipping mode at a time: {clipping[0]} is set "
+                             "(turn it off to use this one)")
+    if not values["batchnorm"]:
+        ignored["batchnorm_position"] = "applies only with batch norm switched on"
+    return ignored
+
+
+def effective_config(values: Mapping[str, Any]) -> RunConfig:
+    """The `RunConfig` of `values` with every field of `ignored_fields` at its default.
+
+    Raises `ConfigError` only for input that is invalid in itself (e.g. depth 0).
+    """
+    defaults = {f.name: f.default for f in dataclasses.fields(RunConfig)}
+    unknown = sorted(set(values) - set(defaults))
+    if unknown:
+        raise ConfigError(f"RunConfig has no field {', '.join(map(repr, unknown))}; known fields: "
+                          + ", ".join(defaults))
+    values = {**defaults, **values}
+    return RunConfig(**{**values, **{name: defaults[name] for name in ignored_fields(values)}})

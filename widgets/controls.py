@@ -49,6 +49,7 @@ class ControlSpec:
     low: float = 0.0  # for "int"/"float": range; for "log": exponents of 10
     high: float = 1.0
     step: float = 1.0
+    tooltip: str = ""  # what the field does, shown on hover
 
 
 def _off_or(values: Sequence[float]) -> list[tuple[str, Any]]:
@@ -56,38 +57,68 @@ def _off_or(values: Sequence[float]) -> list[tuple[str, Any]]:
 
 
 CONTROL_SPECS: dict[str, ControlSpec] = {spec.field: spec for spec in (
-    ControlSpec("dataset", "dataset", "choice", C.DATASETS),
-    ControlSpec("standardize", "standardize inputs", "bool"),
-    ControlSpec("train_fraction", "training data", "float", low=0.05, high=1.0, step=0.05),
-    ControlSpec("activation", "activation", "choice", C.ACTIVATIONS),
-    ControlSpec("initializer", "initializer", "choice", C.INITIALIZERS),
+    ControlSpec("dataset", "dataset", "choice", C.DATASETS,
+                tooltip='the data the network learns from'),
+    ControlSpec("standardize", "standardize inputs", "bool",
+                tooltip='shift and scale every input feature to mean 0, standard deviation 1'),
+    ControlSpec("train_fraction", "training data", "float", low=0.05, high=1.0, step=0.05,
+                tooltip='the share of the training rows used (fewer rows overfit sooner)'),
+    ControlSpec("activation", "activation", "choice", C.ACTIVATIONS,
+                tooltip='the nonlinearity of every hidden layer'),
+    ControlSpec("initializer", "initializer", "choice", C.INITIALIZERS,
+                tooltip="how the hidden layers' weights are drawn before training"),
     ControlSpec("init_scale", "init scale", "choice", [("Keras default", None)] + [
-        (f"{v:g}", v) for v in (0.01, 0.05, 0.1, 0.5, 1.0, 2.0)]),
-    ControlSpec("depth", "hidden layers", "int", low=1, high=16),
-    ControlSpec("width", "units per layer", "int", low=1, high=256),
-    ControlSpec("batchnorm", "batch norm", "bool"),
-    ControlSpec("batchnorm_position", "BN position", "choice", C.BATCHNORM_POSITIONS),
-    ControlSpec("output_activation", "output activation", "choice", C.OUTPUT_ACTIVATIONS),
-    ControlSpec("loss", "loss", "choice", C.LOSSES),
-    ControlSpec("dropout", "dropout rate", "float", low=0.0, high=0.8, step=0.05),
-    ControlSpec("l1", "L1 penalty", "choice", [("0", 0.0)] + [(f"{v:g}", v) for v in (1e-4, 1e-3, 1e-2, 1e-1)]),
-    ControlSpec("l2", "L2 penalty", "choice", [("0", 0.0)] + [(f"{v:g}", v) for v in (1e-4, 1e-3, 1e-2, 1e-1)]),
-    ControlSpec("max_norm", "max-norm", "choice", _off_or((0.5, 1.0, 2.0, 3.0, 5.0))),
+        (f"{v:g}", v) for v in (0.01, 0.05, 0.1, 0.5, 1.0, 2.0)],
+        tooltip='standard deviation (random_normal) or half-width (random_uniform) of the initial weights'),
+    ControlSpec("depth", "hidden layers", "int", low=1, high=16,
+                tooltip='the number of hidden layers'),
+    ControlSpec("width", "units per layer", "int", low=1, high=256,
+                tooltip='the number of units in each hidden layer'),
+    ControlSpec("batchnorm", "batch norm", "bool",
+                tooltip='add a BatchNormalization layer to every hidden layer'),
+    ControlSpec("batchnorm_position", "BN position", "choice", C.BATCHNORM_POSITIONS,
+                tooltip='batch norm before or after the activation'),
+    ControlSpec("output_activation", "output activation", "choice", C.OUTPUT_ACTIVATIONS,
+                tooltip="the last layer's activation (auto: the usual one for the task)"),
+    ControlSpec("loss", "loss", "choice", C.LOSSES,
+                tooltip='what training minimises (auto: the usual loss for the task)'),
+    ControlSpec("dropout", "dropout rate", "float", low=0.0, high=0.8, step=0.05,
+                tooltip='the fraction of hidden units switched off at random in each training step'),
+    ControlSpec("l1", "L1 penalty", "choice", [("0", 0.0)] + [(f"{v:g}", v) for v in (1e-4, 1e-3, 1e-2, 1e-1)],
+                tooltip='penalty on the sum of |weights| (pushes weights to exactly 0)'),
+    ControlSpec("l2", "L2 penalty", "choice", [("0", 0.0)] + [(f"{v:g}", v) for v in (1e-4, 1e-3, 1e-2, 1e-1)],
+                tooltip='penalty on the sum of squared weights (keeps weights small)'),
+    ControlSpec("max_norm", "max-norm", "choice", _off_or((0.5, 1.0, 2.0, 3.0, 5.0)),
+                tooltip="cap on the norm of each unit's incoming weights"),
     ControlSpec("early_stopping_patience", "early stopping", "choice",
-                [("off", None)] + [(f"patience {p}", p) for p in (0, 2, 5, 10)]),
-    ControlSpec("optimizer", "optimizer", "choice", C.OPTIMIZERS),
-    ControlSpec("learning_rate", "learning rate", "log", low=-5, high=2, step=0.25),
-    ControlSpec("momentum", "momentum", "float", low=0.0, high=0.99, step=0.01),
-    ControlSpec("nesterov", "Nesterov", "bool"),
-    ControlSpec("beta_1", "beta_1", "float", low=0.0, high=0.99, step=0.01),
-    ControlSpec("beta_2", "beta_2", "float", low=0.9, high=0.9999, step=0.0001),
-    ControlSpec("clipnorm", "clipnorm", "choice", _off_or((0.1, 0.5, 1.0, 5.0, 10.0))),
-    ControlSpec("clipvalue", "clipvalue", "choice", _off_or((0.01, 0.1, 0.5, 1.0, 5.0))),
-    ControlSpec("global_clipnorm", "global clipnorm", "choice", _off_or((0.1, 0.5, 1.0, 5.0, 10.0))),
-    ControlSpec("schedule", "LR schedule", "choice", C.SCHEDULES),
-    ControlSpec("batch_size", "batch size", "choice", (8, 16, 32, 64, 128, 256)),
-    ControlSpec("epochs", "epochs", "int", low=1, high=100),
-    ControlSpec("seed", "seed", "int", low=0, high=99),
+                [("off", None)] + [(f"patience {p}", p) for p in (0, 2, 5, 10)],
+                tooltip='stop when the validation loss has not improved for this many epochs'),
+    ControlSpec("optimizer", "optimizer", "choice", C.OPTIMIZERS,
+                tooltip='the Keras optimizer that updates the weights'),
+    ControlSpec("learning_rate", "learning rate", "log", low=-5, high=2, step=0.25,
+                tooltip='the step size of every update (log scale)'),
+    ControlSpec("momentum", "momentum", "float", low=0.0, high=0.99, step=0.01,
+                tooltip='the fraction of the previous update kept in the next one'),
+    ControlSpec("nesterov", "Nesterov", "bool",
+                tooltip='look ahead along the momentum before taking the gradient'),
+    ControlSpec("beta_1", "beta_1", "float", low=0.0, high=0.99, step=0.01,
+                tooltip="Adam's decay rate of the running mean of gradients (its momentum)"),
+    ControlSpec("beta_2", "beta_2", "float", low=0.9, high=0.9999, step=0.0001,
+                tooltip="Adam's decay rate of the running mean of squared gradients"),
+    ControlSpec("clipnorm", "clipnorm", "choice", _off_or((0.1, 0.5, 1.0, 5.0, 10.0)),
+                tooltip="rescale each weight's gradient to at most this norm"),
+    ControlSpec("clipvalue", "clipvalue", "choice", _off_or((0.01, 0.1, 0.5, 1.0, 5.0)),
+                tooltip='clip every gradient component to [-value, value]'),
+    ControlSpec("global_clipnorm", "global clipnorm", "choice", _off_or((0.1, 0.5, 1.0, 5.0, 10.0)),
+                tooltip='rescale all gradients together to at most this total norm'),
+    ControlSpec("schedule", "LR schedule", "choice", C.SCHEDULES,
+                tooltip='how the learning rate changes during training'),
+    ControlSpec("batch_size", "batch size", "choice", (8, 16, 32, 64, 128, 256),
+                tooltip='the number of rows per update'),
+    ControlSpec("epochs", "epochs", "int", low=1, high=100,
+                tooltip='passes over the training data'),
+    ControlSpec("seed", "seed", "int", low=0, high=99,
+                tooltip='the random seed: the same seed gives the same run'),
 )}
 
 
@@ -100,7 +131,7 @@ def make_control(field: str, value: Any) -> ipw.Widget:
     if field not in CONTROL_SPECS:
         raise ControlError(f"No control for {field!r}; fields with controls: " + ", ".join(CONTROL_SPECS))
     spec = CONTROL_SPECS[field]
-    common = dict(description=spec.label, style={"description_width": LABEL_WIDTH},
+    common = dict(description=spec.label, tooltip=spec.tooltip, style={"description_width": LABEL_WIDTH},
                   layout=ipw.Layout(width="auto"), continuous_update=False)
     if spec.kind == "choice":
         options = [(o[0], _to_widget(o[1])) if isinstance(o, tuple) else (str(o), o) for o in spec.options]
@@ -109,7 +140,7 @@ def make_control(field: str, value: Any) -> ipw.Widget:
         common.pop("continuous_update")
         return ipw.Dropdown(options=options, value=_to_widget(value), **common)
     if spec.kind == "bool":
-        return ipw.Checkbox(value=value, description=spec.label, indent=False,
+        return ipw.Checkbox(value=value, description=spec.label, tooltip=spec.tooltip, indent=False,
                             layout=ipw.Layout(width="auto"))
     if spec.kind == "int":
         return ipw.IntSlider(value=value, min=int(min(spec.low, value)), max=int(max(spec.high, value)),

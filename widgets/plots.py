@@ -2,12 +2,16 @@
 
 They never train and never hold state, so the lab can rebuild a figure from a half-finished run and
 copy its data into the live widget.  Every figure has a title, labelled axes with units and a legend.
+No figure relies on colour alone: categories take the Okabe-Ito palette (safe for every common
+colour-vision deficiency) and ordered layers viridis, and both also differ in dash and marker.
+Log axes are labelled with whole numbers (1, 2, 5 per decade, or powers of ten over a wide range).
 """
 
 from __future__ import annotations
 
 import functools
-from typing import Mapping, Optional, Sequence
+import math
+from typing import Any, Mapping, Optional, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -15,12 +19,17 @@ import plotly.io as pio
 from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
+from . import projector
 from .training import Run
 
 FIGURE_HEIGHT = 340
 PINNED_OPACITY = 0.35
-TRAIN_COLOUR, VAL_COLOUR = "#1f77b4", "#ff7f0e"
+# Okabe & Ito (2008): eight colours told apart with any common colour-vision deficiency.
+OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#000000", "#F0E442")
+TRAIN_COLOUR, VAL_COLOUR = OKABE_ITO[0], OKABE_ITO[1]
 DEPTH_SCALE = "Viridis"  # layer colour: dark = near the input, yellow = near the output
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "triangle-down", "star", "cross")
 
 
 TEMPLATE = "workbook"
@@ -64,11 +73,72 @@ def style(fig: go.Figure, title: str, x: str, y: str, height: int = FIGURE_HEIGH
     """
     current = fig.layout.to_plotly_json()
     axes = {"xaxis", "yaxis"} | {key for key in current if key.startswith(("xaxis", "yaxis"))}
-    ours = dict(title=dict(text=title, x=0.01, font=dict(size=15)), height=height,
-                margin=dict(l=60, r=20, t=50, b=45), template=TEMPLATE, legend=dict(font=dict(size=11)),
-                **{axis: dict(title=dict(text=x if axis.startswith("x") else y)) for axis in axes})
+    sizes = projector.font_sizes()
+    grow = sizes["base"] / projector.NORMAL_FONTS["base"]  # larger fonts need wider margins
+    ours = _merged(font_layout(), dict(
+        title=dict(text=title, x=0.01), height=round(height * (1 + (grow - 1) / 3)),
+        margin=dict(l=round(60 * grow), r=20, t=round(50 * grow), b=round(45 * grow)), template=TEMPLATE,
+        **{axis: dict(title=dict(text=x if axis.startswith("x") else y)) for axis in axes}))
     fig.layout = _merged(_merged(current, ours), layout or {})
+    readable_log_ticks(fig)
     return fig
+
+
+def font_layout() -> dict[str, Any]:
+    """The layout fonts of the current mode (larger in projector mode, see `projector`)."""
+    sizes = projector.font_sizes()
+    return dict(font=dict(size=sizes["base"]), title=dict(font=dict(size=sizes["title"])),
+                legend=dict(font=dict(size=sizes["legend"])))
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def log_ticks(low: float, high: float) -> tuple[list[float], list[str]]:
+    """Tick values and labels for a log axis from `low` to `high` (both > 0).
+
+    Over a wide range, one tick per power of ten labelled "10⁻³"; over three decades or fewer,
+    1, 2 and 5 of each decade labelled as plain numbers ("0.002"), never plotly's bare minor "2".
+    """
+    first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
+    if last - first > 3:
+        step = max(1, (last - first) // 8)
+        values = [10.0 ** k for k in range(first, last + 1, step)]
+        return values, [f"10{str(int(math.log10(v))).translate(_SUPERSCRIPT)}" for v in values]
+    values = [m * 10.0 ** k for k in range(first, last + 1) for m in (1, 2, 5)]
+    values = [v for v in values if low / 2.5 <= v <= high * 2.5]
+    return values, [f"{v:.12g}" for v in values]
+
+
+def readable_log_ticks(fig: go.Figure) -> go.Figure:
+    """Give every log axis of `fig` readable tick labels (see `log_ticks`) for the data it shows."""
+    for name in [key for key in fig.layout.to_plotly_json() if key.startswith(("xaxis", "yaxis"))]:
+        axis, letter = fig.layout[name], name[0]
+        if axis.type != "log":
+            continue
+        ref = letter + name[5:]  # "yaxis2" -> "y2"
+        values = [v for t in fig.data if letter in t and (t[f"{letter}axis"] or letter) == ref
+                  for v in np.ravel(np.asarray([u for u in (t[letter] if t[letter] is not None else ())
+                                                if u is not None], dtype=float))
+                  if np.isfinite(v) and v > 0]
+        if values:
+            ticks, labels = log_ticks(min(values), max(values))
+            axis.update(tickmode="array", tickvals=ticks, ticktext=labels)
+        axis.update(exponentformat="power", minor=dict(ticks="outside", showgrid=True, ticklen=3))
+    return fig
+
+
+def categorical_style(index: int) -> dict[str, Any]:
+    """Colour, dash and marker of the `index`-th category: each differs from its neighbours in all three."""
+    return dict(line=dict(color=OKABE_ITO[index % len(OKABE_ITO)], dash=DASHES[index % len(DASHES)]),
+                marker=dict(color=OKABE_ITO[index % len(OKABE_ITO)], symbol=SYMBOLS[index % len(SYMBOLS)]))
+
+
+def layer_style(index: int, n_layers: int) -> dict[str, Any]:
+    """Colour (viridis by depth), dash and marker of layer `index` of `n_layers`."""
+    colour = layer_colours(n_layers)[index]
+    return dict(line=dict(color=colour, dash=DASHES[index % len(DASHES)]),
+                marker=dict(color=colour, symbol=SYMBOLS[index % len(SYMBOLS)]))
 
 
 @functools.lru_cache(maxsize=16)
@@ -109,7 +179,8 @@ def curves_figure(run: Run, pinned: Sequence[Run] = ()) -> go.Figure:
     if pinned:  # the pinned runs' settings, under the plots, so the legend stays narrow
         notes = "<br>".join(f"pinned #{n}: {ref.config.describe()}" for n, ref in enumerate(pinned, start=1))
         fig.add_annotation(text=notes, xref="paper", yref="paper", x=0, y=-0.22, xanchor="left",
-                           yanchor="top", showarrow=False, align="left", font=dict(size=11, color="#555"))
+                           yanchor="top", showarrow=False, align="left",
+                           font=dict(size=projector.font_sizes()["annotation"], color="#555"))
         extra["margin"] = dict(b=60 + 18 * len(pinned))
     return style(fig, f"Learning curves: {run.config.describe()}", "epoch (0 = before training)", "loss",
                  height=FIGURE_HEIGHT + 18 * len(pinned), layout=extra)
@@ -120,13 +191,14 @@ def _add_curves(fig: go.Figure, run: Run, metric: str, opacity: float, prefix: s
     start = [0] if run.initial else []  # epoch 0: the untrained model
     epochs = start + (hist["epoch"].tolist() if "epoch" in hist else [])
     for panel, base in ((1, "loss"), (2, metric)):
-        for split, colour, dash in (("train", TRAIN_COLOUR, "solid"), ("validation", VAL_COLOUR, "dash")):
+        for split, colour, dash, symbol in (("train", TRAIN_COLOUR, "solid", "circle"),
+                                            ("validation", VAL_COLOUR, "dash", "square")):
             column = base if split == "train" else f"val_{base}"
             values = [run.initial[column]] if start else []
             values += hist[column].tolist() if column in hist else []
             fig.add_trace(go.Scatter(x=epochs, y=finite(values), mode="lines+markers", name=f"{prefix}{split}",
                                      legendgroup=f"{prefix}{split}", showlegend=panel == 1,
-                                     opacity=opacity, marker=dict(size=4),
+                                     opacity=opacity, marker=dict(size=5, symbol=symbol),
                                      line=dict(color=colour, dash=dash, width=width),
                                      **_panel_axes(panel)))
 
@@ -145,12 +217,13 @@ def gradient_histogram_figure(run: Run, epoch: int = -1) -> go.Figure:
     if not hists.empty:
         shown = int(hists["epoch"].max()) if epoch == -1 else epoch
         rows = hists[hists["epoch"] == shown].sort_values("layer_index")
-        colours = layer_colours(len(rows))
-        for colour, (_, row) in zip(colours, rows.iterrows()):
+        for index, (_, row) in enumerate(rows.iterrows()):
             counts = np.asarray(row["counts"], dtype=float)
             share = counts / max(counts.sum() + row["zeros"], 1) * 100
-            fig.add_trace(go.Scatter(x=centres, y=share, mode="lines", name=row["layer"],
-                                     line=dict(color=colour, width=2, shape="spline")))
+            look = layer_style(index, len(rows))
+            fig.add_trace(go.Scatter(x=centres, y=share, mode="lines+markers", name=row["layer"],
+                                     line=dict(look["line"], width=2, shape="spline"),
+                                     marker=dict(look["marker"], size=7, maxdisplayed=12)))
     title = "Gradient magnitudes per layer" + (f" (epoch {shown})" if shown is not None else "")
     return style(fig, title, "log10 |gradient of loss w.r.t. weight|", "% of the layer's weights")
 
@@ -161,11 +234,12 @@ def gradient_norm_figure(run: Run, column: str = "grad_mean_abs") -> go.Figure:
     fig = go.Figure()
     if not grads.empty:
         layers = grads.drop_duplicates("layer_index").sort_values("layer_index")
-        for colour, (_, layer) in zip(layer_colours(len(layers)), layers.iterrows()):
+        for index, (_, layer) in enumerate(layers.iterrows()):
             rows = grads[grads["layer_index"] == layer["layer_index"]]
+            look = layer_style(index, len(layers))
             fig.add_trace(go.Scatter(x=rows["epoch"], y=finite(rows[column]), mode="lines+markers",
-                                     name=layer["layer"], line=dict(color=colour, width=2),
-                                     marker=dict(size=4)))
+                                     name=layer["layer"], line=dict(look["line"], width=2),
+                                     marker=dict(look["marker"], size=6)))
     return style(fig, f"{_COLUMN_LABELS.get(column, column)} per layer over training",
                  "epoch (0 = at initialization)", _COLUMN_LABELS.get(column, column) + " (log scale)",
                  layout={"yaxis": {"type": "log"}})
@@ -184,14 +258,15 @@ def layer_profile_figure(runs: Mapping[str, Run], column: str = "grad_mean_abs",
     source: "gradients" (kernel gradient statistics) or "activations" (hidden-layer activations).
     """
     fig = go.Figure()
-    for label, run in runs.items():
+    for index, (label, run) in enumerate(runs.items()):
         frame = run.gradients if source == "gradients" else run.activations
         if frame.empty:
             continue
         at = int(frame["epoch"].max()) if epoch == -1 else epoch
         rows = frame[frame["epoch"] == at].sort_values("layer_index")
+        look = categorical_style(index)
         fig.add_trace(go.Scatter(x=rows["layer"], y=finite(rows[column]), mode="lines+markers", name=label,
-                                 line=dict(width=2.5), marker=dict(size=7)))
+                                 line=dict(look["line"], width=2.5), marker=dict(look["marker"], size=8)))
     if log:
         fig.update_yaxes(type="log")
     which = "at initialization" if epoch == 0 else ("after training" if epoch == -1 else f"at epoch {epoch}")
@@ -207,11 +282,11 @@ def activation_figure(run: Run) -> go.Figure:
     if not acts.empty:
         rows = acts[acts["epoch"] == acts["epoch"].max()].sort_values("layer_index")
         fig.add_trace(go.Bar(x=rows["layer"], y=rows["std"], name="std of activations",
-                             marker_color=TRAIN_COLOUR, **_panel_axes(1)))
+                             marker=dict(color=OKABE_ITO[0]), **_panel_axes(1)))
         fig.add_trace(go.Bar(x=rows["layer"], y=rows["saturated"] * 100, name="% values saturated",
-                             marker_color=VAL_COLOUR, **_panel_axes(2)))
+                             marker=dict(color=OKABE_ITO[1], pattern=dict(shape="/")), **_panel_axes(2)))
         fig.add_trace(go.Bar(x=rows["layer"], y=rows["dead"] * 100, name="% units dead",
-                             marker_color="#d62728", **_panel_axes(2)))
+                             marker=dict(color=OKABE_ITO[2], pattern=dict(shape="x")), **_panel_axes(2)))
     return style(fig, "Hidden-layer activations on the probe batch", "layer (input → output)", "std",
                  layout={"yaxis2": {"title": {"text": "% of values / units"}, "range": [0, 100]}})
 
@@ -230,10 +305,10 @@ def decision_boundary_figure(run: Run, resolution: int = 80) -> go.Figure:
     fig = go.Figure(go.Contour(x=gx, y=gy, z=prob, zmin=0, zmax=1, colorscale="RdBu", opacity=0.7,
                                contours=dict(start=0, end=1, size=0.1),
                                colorbar=dict(title="P(class 1)"), name="prediction"))
-    for label, colour in ((0, "#b2182b"), (1, "#2166ac")):
+    for label, colour, symbol in ((0, OKABE_ITO[1], "circle"), (1, OKABE_ITO[0], "diamond")):
         pts = ds.x_val[ds.y_val == label]
         fig.add_trace(go.Scatter(x=pts[:, 0], y=pts[:, 1], mode="markers", name=f"class {ds.class_names[label]}",
-                                 marker=dict(color=colour, size=5, line=dict(color="white", width=0.5))))
+                                 marker=dict(color=colour, symbol=symbol, size=6, line=dict(color="white", width=0.5))))
     unit = " (standardized)" if ds.standardized else ""
     style(fig, f"Decision boundary on {ds.name} (validation points)", ds.feature_names[0] + unit,
           ds.feature_names[1] + unit)
@@ -244,11 +319,12 @@ def decision_boundary_figure(run: Run, resolution: int = 80) -> go.Figure:
 def compare_figure(runs: Mapping[str, Run], column: str = "val_loss", log: bool = False) -> go.Figure:
     """One history column of several runs on the same axes, a line per run."""
     fig = go.Figure()
-    for label, run in runs.items():
+    for index, (label, run) in enumerate(runs.items()):
         hist = run.history
         if column in hist:
+            look = categorical_style(index)
             fig.add_trace(go.Scatter(x=hist["epoch"], y=finite(hist[column]), mode="lines+markers", name=label,
-                                     marker=dict(size=4)))
+                                     line=look["line"], marker=dict(look["marker"], size=5)))
     if log:
         fig.update_yaxes(type="log")
     pretty = column.replace("val_", "validation ").replace("_", " ")

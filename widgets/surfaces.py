@@ -10,7 +10,8 @@ optimizer and one traced `tf.function` loop, cached; a new learning rate is only
 optimizer's learning-rate variable, and the optimizer's slots are reset from a snapshot, so moving
 the learning-rate slider reruns compiled loops without tracing again.
 
-`SurfaceExplorer` (the slider widget) imports ipywidgets only when it is created.
+`SurfaceExplorer` (the slider panel, in `surface_explorer`, importable from here) is loaded only when
+asked for, so this module needs no front end.
 """
 
 from __future__ import annotations
@@ -18,10 +19,9 @@ from __future__ import annotations
 import inspect
 import logging
 import math
-import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Callable, Mapping, Optional, Sequence
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 import keras
 import numpy as np
@@ -29,8 +29,7 @@ import plotly.graph_objects as go
 import tensorflow as tf
 
 from .codegen import literal, script_header
-from .livefigure import LiveFigure
-from .plots import style
+from .plots import OKABE_ITO, style
 
 # -- surfaces ----------------------------------------------------------------------------------
 
@@ -115,8 +114,10 @@ def get_surface(surface: str | Surface) -> Surface:
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "nadam")
 LABELS = {"sgd": "SGD", "momentum": "momentum", "nesterov": "Nesterov", "adagrad": "AdaGrad",
           "rmsprop": "RMSProp", "adam": "Adam", "nadam": "Nadam"}
-COLOURS = {"sgd": "#1f77b4", "momentum": "#ff7f0e", "nesterov": "#2ca02c", "adagrad": "#9467bd",
-           "rmsprop": "#8c564b", "adam": "#d62728", "nadam": "#e377c2"}
+# Okabe-Ito colours, and a dash and marker each: the paths are told apart without colour too.
+COLOURS = dict(zip(OPTIMIZERS, OKABE_ITO))
+DASHES = dict(zip(OPTIMIZERS, ("solid", "dash", "dot", "dashdot", "longdash", "solid", "dash")))
+SYMBOLS = dict(zip(OPTIMIZERS, ("circle", "square", "diamond", "triangle-up", "x", "star", "cross")))
 
 
 def _hyperparameters(kind: str, momentum: float, beta_1: float, beta_2: float) -> tuple:
@@ -293,14 +294,16 @@ def path_figure(surface: str | Surface, paths: Mapping[str, Trajectory], title: 
     xs, ys, z = surface.grid()
     shown = np.log10(z - z.min() + 1e-3) if surface.log_contours else z
     label = "log10(loss − min)" if surface.log_contours else "loss"
-    fig = go.Figure(go.Contour(x=xs, y=ys, z=shown, colorscale="Blues", reversescale=True, ncontours=25,
+    # light grey (low) to mid grey (high): the coloured paths stay visible on every part of it
+    fig = go.Figure(go.Contour(x=xs, y=ys, z=shown, colorscale=[[0, "#ffffff"], [1, "#8c8c8c"]], ncontours=25,
                                showscale=True, colorbar=dict(title=label, x=1.0, len=0.9),
                                contours=dict(showlines=True), line=dict(width=0.5),
                                name="loss surface", showlegend=False, hoverinfo="skip"))
     for kind, path in paths.items():
         pts = _visible(surface, path.points)
         fig.add_trace(go.Scatter(x=pts[:, 0], y=pts[:, 1], mode="lines+markers", name=_legend_name(path),
-                                 line=dict(color=COLOURS[kind], width=2), marker=dict(size=3)))
+                                 line=dict(color=COLOURS[kind], dash=DASHES[kind], width=2),
+                                 marker=dict(color=COLOURS[kind], symbol=SYMBOLS[kind], size=6, maxdisplayed=25)))
     fig.add_trace(go.Scatter(x=[surface.start[0]], y=[surface.start[1]], mode="markers", name="start",
                              marker=dict(symbol="circle-open", size=12, color="black", line=dict(width=2))))
     fig.add_trace(go.Scatter(x=[surface.minimum[0]], y=[surface.minimum[1]], mode="markers", name="minimum",
@@ -319,8 +322,9 @@ def loss_figure(surface: str | Surface, paths: Mapping[str, Trajectory], title: 
     fig = go.Figure()
     for kind, path in paths.items():
         gap = np.maximum(path.losses - path.min_value, 1e-12)
-        fig.add_trace(go.Scatter(x=np.arange(len(gap)), y=gap, mode="lines", name=_legend_name(path),
-                                 line=dict(color=COLOURS[kind], width=2)))
+        fig.add_trace(go.Scatter(x=np.arange(len(gap)), y=gap, mode="lines+markers", name=_legend_name(path),
+                                 line=dict(color=COLOURS[kind], dash=DASHES[kind], width=2),
+                                 marker=dict(color=COLOURS[kind], symbol=SYMBOLS[kind], size=6, maxdisplayed=15)))
     fig.update_yaxes(type="log", exponentformat="power")
     return style(fig, title or f"{surface.title}: loss above the minimum per step", "optimizer step",
                  "loss − minimum (log scale)")
@@ -379,116 +383,8 @@ def surface_code(surface: str | Surface, optimizers: Sequence[str] = OPTIMIZERS,
     return "\n".join(lines) + "\n"
 
 
-# -- the slider widget -------------------------------------------------------------------------
-
-class SurfaceExplorer:
-    """Sliders for the surface, learning rate, momentum and Adam's betas over a live contour plot.
-
-    Every change recomputes all paths (real Keras optimizers, cached traced loops) and redraws the
-    figure in one `batch_update`; `last_seconds` holds how long the last recompute and redraw took.
-    A new learning rate reruns compiled loops; a new momentum or beta builds and traces the two
-    optimizers that use it.  warm: trace every surface's loops up front (a few seconds), so that
-    switching surfaces later is as quick as moving a slider.  Call `update(...)` to drive it from code.
-    """
-
-    def __init__(self, surface: str = "ravine", optimizers: Sequence[str] = OPTIMIZERS, steps: int = 150,
-                 learning_rate: Optional[float] = None, momentum: float = 0.9, beta_1: float = 0.9,
-                 beta_2: float = 0.999, warm: bool = True):
-        import ipywidgets as ipw
-
-        unknown = [o for o in optimizers if o not in OPTIMIZERS]
-        if unknown:
-            raise ValueError(f"optimizers: {unknown} unknown; choose from {', '.join(OPTIMIZERS)}")
-        self.optimizers = tuple(optimizers)
-        self.steps = steps
-        first = get_surface(surface)
-        slider = dict(continuous_update=False, style={"description_width": "110px"},
-                      layout=ipw.Layout(width="420px"))
-        self.controls = {
-            "surface": ipw.Dropdown(options=[(s.title, s.name) for s in SURFACES.values()], value=first.name,
-                                    description="surface", style=slider["style"]),
-            "learning_rate": ipw.FloatLogSlider(value=learning_rate or first.learning_rate, base=10, min=-4,
-                                                max=0, step=0.125, description="learning rate",
-                                                readout_format=".2g", **slider),
-            "momentum": ipw.FloatSlider(value=momentum, min=0.0, max=0.99, step=0.01,
-                                        description="momentum", **slider),
-            "beta_1": ipw.FloatSlider(value=beta_1, min=0.0, max=0.99, step=0.01, description="beta_1", **slider),
-            "beta_2": ipw.FloatSlider(value=beta_2, min=0.9, max=0.9999, step=0.0001, readout_format=".4f",
-                                      description="beta_2", **slider),
-        }
-        self.timing = ipw.HTML()
-        from .codeview import CodeView
-        self.code_view = CodeView(self.keras_code)  # the optimizers of the figure, as plain Keras
-        self.figure = LiveFigure()
-        self.paths: dict[str, Trajectory] = {}
-        self.last_seconds = float("nan")
-        if warm:  # trace every surface's loops now, so that switching surface later is quick
-            for other in SURFACES.values():
-                optimizer_paths(other, self.optimizers, steps=1, momentum=momentum, beta_1=beta_1,
-                                beta_2=beta_2)
-        self._redraw()
-        self._holding = False
-        self.controls["surface"].observe(self._on_surface, names="value")
-        for name in ("learning_rate", "momentum", "beta_1", "beta_2"):
-            self.controls[name].observe(self._on_change, names="value")
-        self.widget = ipw.VBox([ipw.HBox([ipw.VBox(list(self.controls.values())[:3]),
-                                          ipw.VBox([*list(self.controls.values())[3:], self.timing])]),
-                                self.code_view, self.figure])
-
-    def _settings(self) -> dict:
-        return {name: self.controls[name].value for name in ("learning_rate", "momentum", "beta_1", "beta_2")}
-
-    def _on_surface(self, change) -> None:
-        # A new surface brings its own sensible learning rate.
-        self._holding, held = True, self._holding
-        self.controls["learning_rate"].value = SURFACES[change["new"]].learning_rate
-        self._holding = held
-        self._on_change(change)
-
-    def _on_change(self, _change) -> None:
-        if not self._holding:
-            self._redraw()
-
-    def _redraw(self) -> None:
-        began = time.perf_counter()
-        surface = SURFACES[self.controls["surface"].value]
-        self.paths = optimizer_paths(surface, self.optimizers, steps=self.steps, **self._settings())
-        fresh = path_figure(surface, self.paths)
-        with self.figure.batch_update():
-            if len(self.figure.data) == len(fresh.data):
-                for live, new in zip(self.figure.data, fresh.data):
-                    live.update(new.to_plotly_json(), overwrite=True)
-            else:
-                self.figure.data = ()
-                self.figure.add_traces(list(fresh.data))
-            self.figure.layout.update(fresh.layout.to_plotly_json(), overwrite=True)
-        self.last_seconds = time.perf_counter() - began
-        self.timing.value = f"recomputed {len(self.paths)} paths of {self.steps} steps in " \
-                            f"{self.last_seconds * 1000:.0f} ms"
-        self.code_view.refresh()
-
-    def keras_code(self) -> str:
-        """The current comparison as a plain Keras script (see `surface_code`)."""
-        return surface_code(self.controls["surface"].value, self.optimizers, steps=self.steps, **self._settings())
-
-    def update(self, **values) -> float:
-        """Set controls from code (surface, learning_rate, momentum, beta_1, beta_2), recompute once
-        and return the seconds the recompute and redraw took."""
-        unknown = sorted(set(values) - set(self.controls))
-        if unknown:
-            raise ValueError(f"SurfaceExplorer.update: unknown control(s) {unknown}; controls: "
-                             + ", ".join(self.controls))
-        self._holding = True
-        try:
-            if "surface" in values:
-                self.controls["surface"].value = values["surface"]
-            for name, value in values.items():
-                self.controls[name].value = value
-        finally:
-            self._holding = False
-        self._redraw()
-        return self.last_seconds
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-        display(self.widget)
+def __getattr__(name: str) -> Any:
+    if name in ("SurfaceExplorer", "EXPLORER_PRESETS"):  # the panel needs ipywidgets: loaded when asked for
+        from . import surface_explorer
+        return getattr(surface_explorer, name)
+    raise AttributeError(f"module 'widgets.surfaces' has no attribute {name!r}")

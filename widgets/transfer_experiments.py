@@ -1,0 +1,123 @@
+"""The experiments of chapter 09: pretrained bodies, runs on digits 5-9, and the freeze table."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from typing import Optional, Sequence
+
+import keras
+import numpy as np
+import pandas as pd
+
+from .transfer_fit import POINTS, fit_cached
+from .transfer_models import (FINE_TUNE_RATE, LEARNING_RATE, build_autoencoder, build_classifier, reuse,
+                              set_frozen)
+from .transfer_tasks import SOURCE_DIGITS, TARGET_DIGITS, digit_task, rotation_task
+
+
+@functools.lru_cache(maxsize=None)
+def _pretrained_cache(kind: str, steps: int, seed: int) -> keras.Model:
+    target_images = digit_task(TARGET_DIGITS, seed=seed).x_train  # images only: labels unused
+    if kind == "digits 0-4":
+        source = digit_task(SOURCE_DIGITS, seed=seed)
+        model, x, y = build_classifier(len(SOURCE_DIGITS), seed=seed), source.x_train, source.y_train
+    elif kind == "autoencoder":
+        model, x, y = build_autoencoder(seed=seed), target_images, target_images
+    else:  # "rotation"
+        x, y = rotation_task(target_images)
+        model = build_classifier(4, seed=seed)
+    fit_cached(model, x, y, steps, seed=seed)
+    return model
+
+
+PRETRAINING = {
+    "digits 0-4": "a classifier trained on all labelled images of digits 0-4 (another task)",
+    "autoencoder": "a denoising autoencoder trained on the digits 5-9 images without their labels",
+    "rotation": "a classifier of how far each digits 5-9 image was turned (labels made for free)",
+}
+
+
+def pretrained(kind: str, steps: int = 1000, seed: int = 0) -> keras.Model:
+    """A pretrained model of one of the `PRETRAINING` kinds (trained once per process, then cached).
+
+    Do not train the returned model further: `reuse` copies its weights, so it stays a fixed source.
+    """
+    if kind not in PRETRAINING:
+        raise ValueError(f"kind = {kind!r}: must be one of " + ", ".join(map(repr, PRETRAINING)))
+    return _pretrained_cache(kind, int(steps), int(seed))
+
+
+@dataclasses.dataclass
+class TransferResult:
+    """One run on the target task: its settings, validation curve and trained model."""
+
+    source: str  # a PRETRAINING kind, or "none" for training from scratch
+    labels_per_class: Optional[int]
+    frozen: int
+    fine_tune_steps: int
+    curve: pd.DataFrame  # step, loss, val_accuracy, phase ("frozen" / "train" / "fine-tune")
+    model: keras.Model
+
+    @property
+    def val_accuracy(self) -> float:
+        """Validation accuracy at the end of the run."""
+        return float(self.curve["val_accuracy"].iloc[-1])
+
+    def label(self) -> str:
+        """A short legend text, e.g. 'autoencoder, 5 labels/class, 3 frozen'."""
+        labels = "all" if self.labels_per_class is None else self.labels_per_class
+        text = f"{self.source}, {labels} labels/class, {self.frozen} frozen"
+        return text + (f", +{self.fine_tune_steps} fine-tune steps" if self.fine_tune_steps else "")
+
+
+def transfer_run(source: str = "digits 0-4", labels_per_class: Optional[int] = 10, frozen: int = 3,
+                 steps: int = 200, fine_tune_steps: int = 0, seed: int = 0, *,
+                 learning_rate: float = LEARNING_RATE, fine_tune_rate: float = FINE_TUNE_RATE,
+                 points: int = POINTS, on_point=None) -> TransferResult:
+    """Train a classifier of digits 5-9 whose body starts from a pretrained one, and measure it.
+
+    source: "none" (from scratch) or a `PRETRAINING` kind.  frozen: body layers kept fixed during
+    the first `steps` updates.  fine_tune_steps: afterwards unfreeze every layer, recompile with the
+    small `fine_tune_rate` and train this many more steps (0: no fine-tuning).
+    seed picks the labelled images, the new layers' initial weights and the batch order.
+    """
+    if source != "none" and source not in PRETRAINING:
+        raise ValueError(f"source = {source!r}: must be 'none' or one of " + ", ".join(map(repr, PRETRAINING)))
+    if isinstance(fine_tune_steps, bool) or not isinstance(fine_tune_steps, (int, np.integer)) \
+            or fine_tune_steps < 0:
+        raise ValueError(f"fine_tune_steps = {fine_tune_steps!r}: must be an integer >= 0")
+    task = digit_task(TARGET_DIGITS, labels_per_class, seed=seed)
+    model = reuse(None if source == "none" else pretrained(source), task.n_classes, frozen, seed=seed,
+                  learning_rate=learning_rate)
+    common = dict(seed=seed, validation=(task.x_val, task.y_val), on_point=on_point)
+    curve = fit_cached(model, task.x_train, task.y_train, steps, points=points,
+                       **common).assign(phase="frozen" if frozen else "train")
+    if fine_tune_steps:
+        set_frozen(model, 0, fine_tune_rate)
+        if on_point is not None:
+            common["on_point"] = lambda step, value: on_point(steps + step, value)
+        more = fit_cached(model, task.x_train, task.y_train, fine_tune_steps,
+                          points=max(1, round(points * fine_tune_steps / steps)), **common)
+        curve = pd.concat([curve, more.assign(step=more["step"] + steps, phase="fine-tune")],
+                          ignore_index=True)
+    return TransferResult(source, labels_per_class, frozen, int(fine_tune_steps), curve, model)
+
+
+def freeze_table(sources: Sequence[str] = ("digits 0-4", "autoencoder"),
+                 labels_per_class: Sequence[Optional[int]] = (1, 10, None), frozen: Sequence[int] = (0, 1, 2, 3),
+                 seeds: Sequence[int] = (0, 1), steps: int = 200) -> pd.DataFrame:
+    """Validation accuracy on digits 5-9 per label count (rows) and way of starting (columns).
+
+    Columns are (source, layers frozen): ("scratch", 0) trains the network from random weights;
+    (source, k) reuses that pretrained body with its first k layers fixed and a new output layer
+    (k = 0: everything is fine-tuned; k = all: only the output layer trains).  Each cell is the
+    mean over `seeds` (which labelled images, the new layers' initial weights, the batch order).
+    """
+    settings = [("scratch", 0)] + [(source, k) for source in sources for k in frozen]
+    values = [[float(np.mean([transfer_run("none" if src == "scratch" else src, labels, k, steps=steps,
+                                           seed=seed, points=1).val_accuracy for seed in seeds]))
+               for src, k in settings] for labels in labels_per_class]
+    return pd.DataFrame(values,
+                        index=pd.Index(["all" if l is None else l for l in labels_per_class], name="labels per class"),
+                        columns=pd.MultiIndex.from_tuples(settings, names=["start from", "layers frozen"]))

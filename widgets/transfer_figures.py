@@ -1,0 +1,101 @@
+"""Figures of chapter 09 (and the image grids chapter 10 reuses): images, curves, the freeze table."""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from . import plots
+from .transfer_experiments import TransferResult
+from .transfer_tasks import IMAGE_SIDE
+
+
+def _png_uri(image: np.ndarray) -> str:
+    """A PNG data URI of an image of floats in [0, 1] (grey HxW or colour HxWx3)."""
+    from PIL import Image
+    buffer = io.BytesIO()
+    Image.fromarray(np.round(image * 255).astype(np.uint8)).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def image_grid(images: Sequence[np.ndarray], titles: Sequence[str], title: str, columns: int = 4) -> go.Figure:
+    """Images (floats in [0, 1]) in a grid, each with its own title, in the workbook's style."""
+    if len(images) != len(titles):
+        raise ValueError(f"image_grid: {len(images)} images but {len(titles)} titles")
+    columns = min(columns, len(images))
+    rows = -(-len(images) // columns)
+    fig = make_subplots(rows=rows, cols=columns, horizontal_spacing=0.01, vertical_spacing=0.3 / rows,
+                        subplot_titles=list(titles))
+    for i, (image, name) in enumerate(zip(images, titles)):
+        fig.add_trace(go.Image(source=_png_uri(image), name=name, hoverinfo="skip"),
+                      row=i // columns + 1, col=i % columns + 1)
+    plots.style(fig, title, "", "", height=int(190 * rows * min(1.0, 4 / columns) + 80))
+    fig.update_xaxes(showticklabels=False, showgrid=False, title_text="")
+    fig.update_yaxes(showticklabels=False, showgrid=False, title_text="")
+    height, width = images[0].shape[:2]
+    fig.update_xaxes(title_text=f"{width} pixels wide", row=rows, col=1)
+    fig.update_yaxes(title_text=f"{height} pixels high", row=rows, col=1)
+    fig.update_annotations(font_size=11)
+    return fig
+
+
+def digit_images(x: np.ndarray) -> list[np.ndarray]:
+    """Flattened 8x8 digits (0 = blank) as dark-on-white images for `image_grid`."""
+    return [1.0 - np.asarray(row, np.float32).reshape(IMAGE_SIDE, IMAGE_SIDE) for row in x]
+
+
+def curves_figure(results: Sequence[TransferResult], title: str = "Validation accuracy on digits 5-9",
+                  faded: Sequence[TransferResult] = ()) -> go.Figure:
+    """Validation accuracy against optimizer steps, one line per run; `faded` runs drawn pale first.
+
+    A dotted marker shows where a run's fine-tuning phase (everything unfrozen) starts.
+    """
+    fig = go.Figure()
+    shown = [(0.3, result) for result in faded] + [(1.0, result) for result in results]
+    for index, (opacity, result) in enumerate(shown):
+        look = plots.categorical_style(index)  # colour, dash and marker: told apart without colour
+        fig.add_trace(go.Scatter(x=result.curve["step"], y=result.curve["val_accuracy"], opacity=opacity,
+                                 mode="lines+markers", name=("earlier: " if opacity < 1 else "") + result.label(),
+                                 line=look["line"], marker=dict(look["marker"], size=6)))
+        if opacity == 1.0:
+            tuned = result.curve[result.curve["phase"] == "fine-tune"]
+            if len(tuned):
+                start = int(result.curve["step"].iloc[len(result.curve) - len(tuned) - 1])
+                fig.add_vline(x=start, line=dict(dash="dot", color="grey"))
+    fig.update_layout(legend=dict(orientation="h", y=-0.3))
+    return plots.style(fig, title, "optimizer steps (batches of 32)", "validation accuracy (0-1)", height=420)
+
+
+def freeze_figure(table: pd.DataFrame) -> go.Figure:
+    """The `freeze_table` as bars: one panel per label count, bars per source and frozen depth,
+    training from scratch as a dashed line to beat."""
+    counts = list(table.index)
+    fig = make_subplots(rows=1, cols=len(counts), shared_yaxes=True,
+                        subplot_titles=[f"{c} label{'s' if c != 1 else ''} per class" for c in counts])
+    sources = [s for s in table.columns.get_level_values(0).unique() if s != "scratch"]
+    looks = {source: (plots.OKABE_ITO[i % len(plots.OKABE_ITO)], ("", "/", "x", ".")[i % 4])
+             for i, source in enumerate(sources)}  # colour and hatching: told apart without colour
+    for col, count in enumerate(counts, start=1):
+        for source in sources:
+            row = table.loc[count, source]
+            fig.add_trace(go.Bar(x=[str(k) for k in row.index], y=row.values, name=f"body from {source}",
+                                 marker=dict(color=looks[source][0], pattern=dict(shape=looks[source][1])),
+                                 showlegend=col == 1, legendgroup=source),
+                          row=1, col=col)
+        scratch = float(table.loc[count, ("scratch", 0)])
+        fig.add_trace(go.Scatter(x=[str(k) for k in table[sources[0]].columns], y=[scratch] * table[sources[0]].shape[1],
+                                 mode="lines", line=dict(dash="dash", color="black"), name="from scratch",
+                                 showlegend=col == 1, legendgroup="scratch"), row=1, col=col)
+        fig.update_xaxes(title_text="layers frozen (from the input)", row=1, col=col)
+    low = float(np.nanmin(table.values))
+    fig.update_yaxes(range=[max(0.0, low - 0.05), 1.0])
+    plots.style(fig, "How much to freeze: validation accuracy on digits 5-9", "layers frozen (from the input)",
+                "validation accuracy (0-1)", height=400)
+    fig.update_layout(barmode="group")
+    return fig
