@@ -139,7 +139,7 @@ def test_every_control_has_a_visible_label_and_a_tooltip(labs):
         for name, control in [*lab.controls.items(), ("presets", lab.preset_menu)]:
             assert control.description.strip(), f"{type(lab).__name__}.{name} has no label"
             assert control.tooltip and control.tooltip != control.description, f"{type(lab).__name__}.{name}"
-        for button in [c for c in lab.widget.children[2].children if isinstance(c, ipw.Button)]:
+        for button in [c for c in lab.widget.children[1].children if isinstance(c, ipw.Button)]:
             assert button.description and button.tooltip
 
 

@@ -107,8 +107,9 @@ class Panel:
         """
         toolbar = ipw.HBox([*buttons, self.preset_menu],
                            layout=ipw.Layout(flex_flow="row wrap", gap="6px", width="100%"))
-        self.widget = ipw.VBox([self._style, self.controls_grid, toolbar, self.status, *middle, self.code_view,
-                                *figures], layout=ipw.Layout(width="100%", max_width="1200px"))
+        # The stylesheet last: the status line stays the lab's first HTML child (the browser tests read it).
+        self.widget = ipw.VBox([self.controls_grid, toolbar, self.status, *middle, self.code_view, *figures,
+                                self._style], layout=ipw.Layout(width="100%", max_width="1200px"))
         self.widget.add_class("wb-lab")
         self._opened_with = self.values()
         self._refresh_controls()
