@@ -27,6 +27,7 @@ OFFLINE_SITE = SUPPORT / "offline_site"
 sys.path.insert(0, str(SUPPORT))
 
 import network_guard  # noqa: E402
+import notebook_outputs  # noqa: E402
 import repo_litter  # noqa: E402
 
 _litter_before: "frozenset[str] | None" = None
@@ -41,6 +42,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # Solved exercises are recorded in a file; keep the learner's own (and the repository) clean.
     os.environ.setdefault("WORKBOOK_PROGRESS_FILE", os.path.join(
         tempfile.mkdtemp(prefix="workbook-progress-"), "progress.json"))
+    os.environ.setdefault(notebook_outputs.ENV_VAR, tempfile.mkdtemp(prefix="workbook-nbval-outputs-"))
     if not hasattr(config, "workerinput"):  # the controller checks once, not each xdist worker
         _checks_litter = True
         _litter_before = repo_litter.snapshot(ROOT)
@@ -62,6 +64,22 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         say("FAILED (no litter): the test run left these paths in the repository; tests must write "
             "only to temporary folders:\n  " + "\n  ".join(litter))
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Notebooks first: the browser tests compare their own execution of each chapter with nbval's."""
+    items.sort(key=lambda item: 0 if str(item.fspath).endswith(".ipynb") else 1)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """Keep what each nbval cell showed (tests/support/notebook_outputs.py), pass or fail."""
+    try:
+        return (yield)
+    finally:
+        outputs = getattr(item, "test_outputs", None)
+        if outputs is not None and hasattr(item, "cell_num"):
+            notebook_outputs.record(Path(str(item.fspath)).name, item.cell_num, outputs)
 
 
 _notebook_seconds: "collections.Counter[str]" = collections.Counter()

@@ -6,7 +6,8 @@ from its creation to finish that; past that it rejects the widget's model ("[any
 initialize model.") and then drops every update the kernel sends to that figure.  A lab creates
 three to five figures at once, so on a slow CPU (or a busy one) the figures stay blank.
 
-A `LiveFigure` sends a small module instead.  The bundle travels once per kernel, in the state of
+A `LiveFigure` sends a small module instead, whose set-up returns at once (edits that arrive before
+plotly is ready are kept and replayed), and which refits the figure whenever its box changes size.  The bundle travels once per kernel, in the state of
 an invisible preloader widget; the page compiles it once per content key and every figure reuses
 the compiled module, ready at once.  `preload()` creates the preloader ahead of any figure, so
 even the first lab's figures find the bundle compiled: `import widgets` calls it after the first
@@ -46,16 +47,54 @@ async function compiled(model) {
 """
 
 # plotly's module exports a factory of {initialize, render}: one per figure, as anywidget does.
+# Each figure also follows its box's size, which plotly's anywidget view does not.
+# `initialize` returns at once, so anywidget's 2 s limit never meets the compile; the kernel's
+# edits that arrive before plotly's own `initialize` has run (its "_py2js_*" messages) are kept and
+# replayed to it in order, so none is lost.
 _FIGURE_ESM = _COMPILE_ONCE + r"""
 export default () => {
-  let figure;
+  let ready;
   return {
-    async initialize(context) {
-      figure = (await compiled(context.model)).default();
-      return figure.initialize(context);
+    initialize(context) {
+      const { model } = context;
+      const early = [];
+      const keep = (backbone) => {
+        for (const [key, value] of Object.entries(backbone.changed)) {
+          if (key.startsWith("_py2js_") && value !== null) early.push([key, value]);
+        }
+      };
+      model.on("change", keep);
+      ready = compiled(model).then(async (module) => {
+        const figure = module.default();
+        await figure.initialize(context);
+        model.off("change", keep);
+        for (const [key, value] of early) {
+          model.set(key, value);
+          model.set(key, null);
+        }
+        return { figure, module };
+      });
+      ready.catch((error) => console.error("[workbook] plotly figure failed to load", error));
     },
-    render(context) {
-      return figure.render(context);
+    async render(context) {
+      const { figure, module } = await ready;
+      const cleanup = figure.render(context);
+      // Fit the figure to its box whenever the box changes size (a window resize, a notebook cell
+      // scrolled into view after it was drawn off screen at plotly's 700 px fallback).
+      const { el, model } = context;
+      const fit = module.FigureView.prototype.autosizeFigure;
+      let width = el.clientWidth;
+      const observer = new ResizeObserver(() => {
+        if (el.clientWidth > 0 && el.clientWidth !== width) {
+          width = el.clientWidth;
+          fit.call({ model, el, _sendLayoutDelta() {} });
+        }
+      });
+      observer.observe(el);
+      return () => {
+        observer.disconnect();
+        if (typeof cleanup === "function") cleanup();
+      };
     },
   };
 };

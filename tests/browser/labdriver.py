@@ -125,6 +125,16 @@ def _write_scratch_lab(folder: Path) -> None:
     nbformat.write(nb, folder / SCRATCH_LAB)
 
 
+def _complete_json(path: Path) -> Optional[str]:
+    """The file's text once it parses as JSON (a save may still be under way)."""
+    text = path.read_text()
+    try:
+        json.loads(text)
+    except ValueError:
+        return None
+    return text
+
+
 class ServerError(RuntimeError):
     """JupyterLab did not start or answer."""
 
@@ -175,7 +185,9 @@ class JupyterServer:
                    f"--LabApp.workspaces_dir={dirs['workspaces']}",
                    # no calls to the internet from the server or the page
                    "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-                   "--LabApp.extension_manager=readonly"]
+                   "--LabApp.extension_manager=readonly",
+                   # window.jupyterapp, to scroll a windowed notebook to a cell (NotebookPage.scroll_to)
+                   "--LabApp.expose_app_in_browser=True"]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             command.append("--allow-root")
         with open(self.log, "w") as log_file:
@@ -350,6 +362,32 @@ class NotebookPage:
         cell.locator(".jp-InputArea-prompt").click()  # selects the cell (command mode)
         seconds = self.run_cells("Run All Above Selected Cell", until=index) if index else 0.0
         return seconds + self.run_cells("Run Selected Cell and Do not Advance", until=index + 1)
+
+    def scroll_to(self, element: Any) -> None:
+        """Bring `element` (a locator inside a cell) into view and wait until it is drawn.
+
+        JupyterLab's windowed notebook does not lay out cells out of view, so such an element has no
+        size, and neither Playwright nor the DOM can scroll to it: the notebook is asked to.
+        """
+        element.evaluate("""async (el) => {
+            const notebook = window.jupyterapp.shell.currentWidget.content;
+            const index = notebook.widgets.findIndex((cell) => cell.node === el.closest('.jp-Cell'));
+            notebook.activeCellIndex = index;
+            await notebook.scrollToItem(index, 'start');
+        }""")
+        element.wait_for(state="visible")
+        element.scroll_into_view_if_needed()
+
+    def save(self) -> dict:
+        """Save the notebook (Ctrl+S, as a learner does) and return the file JupyterLab wrote."""
+        path = self.server.root / self.name
+        before = path.stat().st_mtime_ns
+        self.page.locator(f"{PANEL} .jp-Notebook").first.focus()
+        self.page.keyboard.press("Control+s")
+        if not wait_until(lambda: path.stat().st_mtime_ns != before, 60):
+            raise AssertionError(f"{self.name}: Ctrl+S did not save the notebook within 60 s")
+        self.fail_on_dialog()
+        return json.loads(wait_until(lambda: _complete_json(path), 30))
 
     # -- readings -----------------------------------------------------------------------------
     def snapshot(self) -> dict:

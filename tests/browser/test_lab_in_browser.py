@@ -1,178 +1,19 @@
-"""A learner's session with a TrainingLab in the browser: change a control, Train, watch, Pin, Stop.
-
-Runs on chapter 01's lab (when the chapter exists) and on a one-cell scratch lab that the server
-fixture writes, so the lab's front end is tested even without chapters.  Screenshots before,
-during and after training go to tests/browser/artifacts/; with WORKBOOK_UPDATE_DOCS_SCREENSHOT=1
-a small copy of the "during" one (chapter 01's, else the scratch lab's) becomes docs/lab.png.
+"""The lab's front end on its own: a one-cell scratch lab (written by the server fixture), so the
+lab is tested in the browser independently of any chapter.  Chapter 01's lab gets the same session
+right after that chapter's Run All (test_notebooks_in_browser.py).
 """
 
 from __future__ import annotations
 
-import os
-import re
-
 import pytest
 
-from labdriver import (LAB_STATUS, NOTEBOOKS, README_SCREENSHOT, README_SCREENSHOT_MAX_BYTES, SCRATCH_LAB,
-                       code_sources, layout_problems)
+from lab_session import check_lab_session
+from labdriver import SCRATCH_LAB
 
 pytestmark = pytest.mark.browser
 
-CHAPTER_01 = "01_vanishing_exploding_gradients.ipynb"
-LAB_NOTEBOOKS = [SCRATCH_LAB] + ([CHAPTER_01] if (NOTEBOOKS / CHAPTER_01).exists() else [])
-README_SOURCE = LAB_NOTEBOOKS[-1]
-RUN_TIMEOUT = 600_000  # ms for one training run under load
-EPOCH_STATUS = re.compile(r"^Epoch (\d+) of (\d+)")
-END_STATUS = re.compile(r"^(Finished|Stopped|Diverged|Early-stopped) after (\d+) of (\d+) epochs")
 
-# The lab's learning-curves figure (found by its title) and its legend, in page JavaScript.
-FIND_CURVES = """const title = (p) => { const t = p.layout && p.layout.title;
-                                  return t ? (typeof t === 'string' ? t : t.text || '') : ''; };
-  const findCurves = (lab) => [...lab.querySelectorAll('.js-plotly-plot')].find((p) => /curves/i.test(title(p)));"""
-CURVES = f"""(lab) => {{
-  {FIND_CURVES}
-  const curves = findCurves(lab);
-  return curves && {{ title: title(curves),
-                      legend: [...curves.querySelectorAll('.legend .legendtext')].map((e) => e.textContent) }};
-}}"""
-# Records, every 40 ms and whenever something changed: the status line, how many points the first
-# trace of the learning curves shows (plotly's path.point marks), its data length and last epoch.
-START_SAMPLER = f"""([lab, statusSelector]) => {{
-  {FIND_CURVES}
-  const status = lab.querySelector(statusSelector);
-  const read = () => {{
-    const curves = findCurves(lab);
-    const trace = curves && curves.querySelector('.scatterlayer .trace');
-    const first = curves && curves.data && curves.data[0];
-    return {{ status: status.innerText.trim(),
-              points: trace ? trace.querySelectorAll('path.point').length : 0,
-              dataPoints: first ? first.x.length : 0,
-              lastEpoch: first && first.x.length ? first.x[first.x.length - 1] : null }};
-  }};
-  const samples = [];
-  const tick = () => {{
-    const now = read(), last = samples[samples.length - 1];
-    if (!last || ['status', 'points', 'dataPoints'].some((k) => last[k] !== now[k])) samples.push(now);
-  }};
-  clearInterval(window.__labSampler);
-  window.__labSamples = samples;
-  window.__labSampler = setInterval(tick, 40);
-  tick();
-}}"""
-# True once a third of the epochs are done and at least two points are drawn (the "during" moment).
-A_THIRD_DONE = """() => { const s = window.__labSamples[window.__labSamples.length - 1];
-                          const m = /^Epoch (\\d+) of (\\d+)/.exec(s.status);
-                          return m && 3 * m[1] >= m[2] && s.points >= 2; }"""
-
-
-def _status(lab) -> str:
-    return lab.locator(LAB_STATUS).first.inner_text().strip()
-
-
-def _wait_for_status(lab, pattern: str, timeout: float = RUN_TIMEOUT) -> str:
-    """Wait until the lab's status line matches the JS regex `pattern`; returns its text."""
-    lab.page.wait_for_function("([status, pattern]) => new RegExp(pattern).test(status.innerText.trim())",
-                               arg=[lab.locator(LAB_STATUS).first.element_handle(), pattern], timeout=timeout)
-    return _status(lab)
-
-
-def _click(lab, button: str) -> None:
-    lab.locator(f"button.jupyter-button:text-is('{button}')").click()
-
-
-def _change_a_control(lab) -> tuple[str, str]:
-    """Pick another value in the activation menu (else the first menu), as a learner would."""
-    menus = lab.locator(".widget-gridbox > .widget-dropdown")
-    activation = menus.filter(has=lab.page.locator("label", has_text=re.compile(r"^\s*activation\s*$")))
-    menu = activation if activation.count() else menus.first
-    assert menu.count(), "the lab has no drop-down control to change"
-    label = menu.locator("label").inner_text().strip()
-    select = menu.locator("select")
-    options = select.evaluate("s => [...s.options].map((o) => o.textContent)")
-    current = select.evaluate("s => s.options[s.selectedIndex].textContent")
-    choice = "tanh" if "tanh" in options and current != "tanh" else next(o for o in options if o != current)
-    select.select_option(label=choice)
-    return label, choice
-
-
-def _save_readme_screenshot(notebook, png: bytes) -> None:
-    """docs/lab.png: `png` scaled down until it is under the size limit."""
-    width = 900
-    small = notebook.downscaled_png(png, width)
-    while len(small) >= README_SCREENSHOT_MAX_BYTES and width > 400:
-        width = int(width * 0.85)
-        small = notebook.downscaled_png(png, width)
-    assert len(small) < README_SCREENSHOT_MAX_BYTES, f"docs screenshot is {len(small)} bytes at {width} px"
-    README_SCREENSHOT.parent.mkdir(exist_ok=True)
-    README_SCREENSHOT.write_bytes(small)
-
-
-@pytest.mark.parametrize("name", LAB_NOTEBOOKS)
-def test_lab_trains_live_stops_and_pins(notebook, name):
-    page, stem = notebook.page, name.removesuffix(".ipynb")
-    sources = code_sources(notebook.server.root / name)
-    lab_cell = next((i for i, s in enumerate(sources) if "TrainingLab(" in s), None)
-    assert lab_cell is not None, f"{name} has no cell that creates a TrainingLab"
-    notebook.open(name)
-    notebook.run_through(lab_cell)
-
-    lab = notebook.labs().first
-    lab.wait_for()
-    lab.scroll_into_view_if_needed()
-    snap = notebook.settled_snapshot()
-    assert not notebook.error_outputs(), notebook.error_report()
-    problems = layout_problems(snap)
-    assert not problems, f"{name} at 1280x720, before training:\n" + "\n".join(problems)
-    assert page.evaluate(CURVES, lab.element_handle()), f"{name}: the lab has no learning-curves figure"
-    notebook.screenshot(lab, f"{stem}-lab-before.png")
-
-    # A learner changes a setting, presses Train and watches the curves grow.
-    field, choice = _change_a_control(lab)
-    page.evaluate(START_SAMPLER, [lab.element_handle(), LAB_STATUS])
-    _click(lab, "Train")
-    page.wait_for_function(A_THIRD_DONE, timeout=RUN_TIMEOUT)
-    during = notebook.screenshot(lab, f"{stem}-lab-during.png")
-    final = _wait_for_status(lab, END_STATUS.pattern)
-    samples = page.evaluate("() => window.__labSamples")
-
-    ended = END_STATUS.match(final)
-    assert ended.group(1) == "Finished", f"{name}: the run did not finish: {final!r}"
-    epochs = int(ended.group(3))
-    running = [s for s in samples if EPOCH_STATUS.match(s["status"])]
-    assert {int(EPOCH_STATUS.match(s["status"]).group(2)) for s in running} == {epochs}, (
-        f"{name}: the status line should count 'Epoch k of {epochs}': {[s['status'] for s in running][:5]}")
-    live_counts = sorted({s["points"] for s in running if s["points"] > 0})
-    assert len(live_counts) >= 2, (
-        f"{name}: the loss curve should gain points while training; point counts seen before "
-        f"'Finished': {live_counts} (samples: {samples[:20]})")
-    points = [s["points"] for s in samples]
-    assert points == sorted(points), f"{name}: the loss curve lost points during one run: {points}"
-    last = samples[-1]
-    assert last["lastEpoch"] == epochs and last["points"] == last["dataPoints"], (
-        f"{name}: after {epochs} epochs the loss curve should end at epoch {epochs} with every point drawn: {last}")
-    if field == "activation":
-        title = page.evaluate(CURVES, lab.element_handle())["title"]
-        assert choice in title, f"{name}: {field}={choice} did not reach the run: {title!r}"
-    problems = layout_problems(notebook.snapshot())
-    assert not problems, f"{name} at 1280x720, after training:\n" + "\n".join(problems)
-
-    # Pin keeps the run as a faded reference trace.
-    _click(lab, "Pin run")
-    page.wait_for_function(f"(lab) => ({CURVES})(lab).legend.some((t) => t.startsWith('pinned:'))",
-                           arg=lab.element_handle(), timeout=60_000)
-
-    # Train again and stop after the first epoch: the run ends early, the pinned trace stays.
-    _click(lab, "Train")
-    _wait_for_status(lab, r"^Epoch [1-9]\d* of \d+:")
-    _click(lab, "Stop")
-    final = _wait_for_status(lab, END_STATUS.pattern)
-    ended = END_STATUS.match(final)
-    assert ended.group(1) == "Stopped" and int(ended.group(2)) < int(ended.group(3)), (
-        f"{name}: Stop should end the run early: {final!r}")
-    legend = page.evaluate(CURVES, lab.element_handle())["legend"]
-    assert any(t.startswith("pinned:") for t in legend), f"{name}: the pinned trace is gone after Stop: {legend}"
-    notebook.screenshot(lab, f"{stem}-lab-after-stop.png")
-
-    assert not notebook.console.errors, f"{name}: browser console errors:\n" + "\n".join(notebook.console.errors)
-    if name == README_SOURCE and os.environ.get("WORKBOOK_UPDATE_DOCS_SCREENSHOT") == "1":
-        _save_readme_screenshot(notebook, during)
+def test_lab_trains_live_stops_and_pins(notebook):
+    notebook.open(SCRATCH_LAB)
+    notebook.run_all()
+    check_lab_session(notebook, SCRATCH_LAB, notebook.labs().first)

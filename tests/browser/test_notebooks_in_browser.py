@@ -4,8 +4,14 @@ Per chapter: every code cell finishes with an execution count; no cell shows an 
 or an exception message on stderr; warnings on stderr are reported as pytest warnings, not
 failures); every widget renders; every plotly figure is drawn, with marks for each figure that
 has data; every TrainingLab shows its labelled controls, its buttons, a status line and its
-figures; at 1280x720 nothing makes the page, the notebook or a lab scroll sideways; and the
-browser console logged no errors.  New chapters are picked up when the tests are collected.
+figures; at 1280x720 nothing makes the page, the notebook or a lab scroll sideways; the
+browser console logged no errors; and, saved, every cell shows the same text, numbers and figure
+data as nbval's execution of the chapter in this run ("Restart and Run All" gives the same numbers
+twice).  Chapter 01's first lab then gets a learner's session (lab_session.py) on the same page.
+New chapters are picked up when the tests are collected.
+
+Set WORKBOOK_CPU_THROTTLE (e.g. 4) to run the pages on a CPU that many times slower, and
+WORKBOOK_WINDOWING=none to render every cell (JupyterLab's default, "full", skips cells out of view).
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ import warnings
 
 import pytest
 
+import notebook_outputs
+from lab_session import CHAPTER_01, check_lab_session
 from labdriver import chapter_notebooks, code_sources, layout_problems
 
 pytestmark = pytest.mark.browser
@@ -50,8 +58,8 @@ def test_chapter_runs_in_jupyterlab(notebook, name):
     assert len(snap["labs"]) >= expected_labs, (
         f"{name}: {expected_labs} cell(s) create a TrainingLab, {len(snap['labs'])} lab(s) are shown")
     problems = []
-    for index in range(notebook.labs().count()):  # each lab in view, as it is seen (JupyterLab skips
-        notebook.labs().nth(index).scroll_into_view_if_needed()  # rendering cells out of view)
+    for index in range(notebook.labs().count()):  # each lab in view, as it is seen
+        notebook.scroll_to(notebook.labs().nth(index))
         view = notebook.settled_snapshot()
         lab = min((lab for lab in view["labs"] if lab["rect"]["height"] > 0), key=lambda lab: abs(lab["rect"]["top"]))
         where = f"{name}, lab in code cell {lab['cell']}"
@@ -68,3 +76,17 @@ def test_chapter_runs_in_jupyterlab(notebook, name):
     assert not problems, f"{name} at 1280x720:\n" + "\n".join(sorted(set(problems)))
 
     print(f"{name}: Run All took {seconds:.0f} s in the browser")
+
+    saved = [notebook_outputs.comparable(c["outputs"]) for c in notebook.save()["cells"] if c["cell_type"] == "code"]
+    expected = notebook_outputs.recorded(name)
+    if expected is None:
+        warnings.warn(f"{name}: nbval did not run this chapter in this session, so its outputs were not "
+                      "compared with the browser's", stacklevel=1)
+    else:
+        differ = [i for i, (a, b) in enumerate(zip(expected, saved)) if a != b]
+        assert len(expected) == len(saved) and not differ, (
+            f"{name}: the browser's Run All and nbval's execution differ in code cell(s) {differ}:\n"
+            + "\n".join(f"cell {i}:\n  nbval:   {expected[i]!r:.600}\n  browser: {saved[i]!r:.600}" for i in differ[:3]))
+
+    if name == CHAPTER_01:
+        check_lab_session(notebook, name, notebook.labs().first)

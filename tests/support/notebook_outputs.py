@@ -1,0 +1,78 @@
+"""What a notebook's code cells showed, as comparable text, so two executions can be compared.
+
+nbval executes every chapter once and the browser suite runs every chapter once more in
+JupyterLab; comparing the two, cell by cell, proves "Restart and Run All gives the same numbers
+twice" for every chapter without executing any notebook a third time.  The root conftest.py
+records what nbval's kernel showed for each notebook (`record`), into a folder of this run
+(WORKBOOK_NBVAL_OUTPUTS, one JSON file per notebook); the browser test saves its executed copy and
+compares (`recorded`, `comparable`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+ENV_VAR = "WORKBOOK_NBVAL_OUTPUTS"
+WALL_CLOCK = re.compile(r"\b\d+(?:\.\d+)? ?s\b")  # a duration in seconds, e.g. "in 1.7 s" of Run.summary()
+ADDRESS = re.compile(r"\b0x[0-9a-f]+\b")  # a Python object's memory address
+WIDGET = "application/vnd.jupyter.widget-view+json"  # its model id is new in every kernel
+PLOTLY = "application/vnd.plotly.v1+json"
+
+
+def comparable(outputs: Iterable[Any]) -> list[str]:
+    """One cell's outputs as text: printed lines, text results and plotly figures' data.
+
+    Left out, because they legitimately differ between two executions: widgets (their model ids),
+    stderr, durations in seconds and memory addresses.  An error output raises.
+    """
+    texts = []
+    for output in outputs:
+        if output["output_type"] == "error":
+            raise AssertionError(f"cell failed: {output['ename']}: {output['evalue']}")
+        if output["output_type"] == "stream":
+            if output["name"] == "stdout":
+                texts.append(output["text"] if isinstance(output["text"], str) else "".join(output["text"]))
+            continue
+        data = output.get("data", {})
+        if WIDGET in data:
+            continue
+        if PLOTLY in data:
+            texts.append(json.dumps(data[PLOTLY]["data"], sort_keys=True))
+        elif "text/plain" in data:
+            plain = data["text/plain"]
+            texts.append(plain if isinstance(plain, str) else "".join(plain))
+    joined = "".join(t for t in texts)  # JupyterLab and nbval split a cell's stdout differently
+    return [ADDRESS.sub("0x…", WALL_CLOCK.sub("<seconds>", joined))] if joined else []
+
+
+def _folder() -> Optional[Path]:
+    folder = os.environ.get(ENV_VAR)
+    return Path(folder) if folder else None
+
+
+def record(notebook: str, cell_num: int, outputs: list) -> None:
+    """Keep what nbval's kernel showed for code cell `cell_num` of `notebook` (a file name)."""
+    folder = _folder()
+    if folder is None:
+        return
+    path = folder / f"{notebook}.json"
+    cells = json.loads(path.read_text()) if path.exists() else {}
+    try:
+        cells[str(cell_num)] = comparable(outputs)
+    except AssertionError as error:
+        cells[str(cell_num)] = [f"<{error}>"]
+    path.write_text(json.dumps(cells))
+
+
+def recorded(notebook: str) -> Optional[list[list[str]]]:
+    """What nbval recorded for `notebook` in this run, per code cell; None if it was not run."""
+    folder = _folder()
+    path = folder / f"{notebook}.json" if folder else None
+    if path is None or not path.exists():
+        return None
+    cells = json.loads(path.read_text())
+    return [cells.get(str(i), []) for i in range(max(map(int, cells)) + 1)] if cells else []
