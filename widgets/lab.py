@@ -22,7 +22,7 @@ from .livefigures import FIGURES, MAX_PINNED, TrainingFigures  # noqa: F401  (FI
 from .labruns import REDRAW_INTERVAL, TrainingRuns  # noqa: F401  (REDRAW_INTERVAL: part of the API)
 from .panel import PRESET_PROMPT, Panel  # noqa: F401  (PRESET_PROMPT: part of the API)
 from .runner import Runner
-from .training import Run
+from .training import Run, train
 
 DEFAULT_CONTROLS = ("activation", "initializer", "depth", "width", "optimizer", "learning_rate", "epochs")
 DEFAULT_FIGURES = ("curves", "histogram", "norms")
@@ -132,6 +132,10 @@ class TrainingLab(TrainingRuns, Panel):
 
     def live_figures(self) -> list:
         return list(self.figures.values())
+
+    def _train(self, config: RunConfig) -> Run:
+        """One run with live progress; `train` is looked up here, where tests replace it."""
+        return train(config, on_epoch=self._on_epoch, on_batch=self._on_batch, stop_event=self.runner.stop_event)
 
     # -- figures and pins ----------------------------------------------------------------------
     def _redraw(self, run: Run) -> None:

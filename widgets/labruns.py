@@ -1,9 +1,9 @@
 """`TrainingRuns`: how a training lab runs, in the foreground (`run`) or in a thread (Train).
 
-A mixin of `TrainingLab`, kept apart from the panel's controls: it trains with `train` (the function
-notebooks call), reports progress on the status line, redraws the figures at most every
-`REDRAW_INTERVAL` seconds and shows the optional report of each finished run.  The thread, its stop
-flag and waiting for it are the `Runner`'s.
+A mixin of `TrainingLab`, kept apart from the panel's controls: it trains through the lab's
+`_train` (which calls `train`, the function notebooks call), reports progress on the status line,
+redraws the figures at most every `REDRAW_INTERVAL` seconds and shows the optional report of each
+finished run.  The thread, its stop flag and waiting for it are the `Runner`'s.
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ from typing import Optional
 
 from .config import ConfigError, RunConfig
 from .panel import status_html
-from .training import Run, train
+from .training import Run
 
 REDRAW_INTERVAL = 0.25  # seconds between live redraws; the last epoch is always drawn
 
 
 class TrainingRuns:
-    """Train / Stop / wait for a lab that has `config`, `runner`, `show`, `set_busy`, `_redraw`,
-    the Train, Stop and Pin buttons, `report` and `report_view`."""
+    """Train / Stop / wait for a lab that has `config`, `runner`, `show`, `set_busy`, `_train`,
+    `_redraw`, the Train, Stop and Pin buttons, `report` and `report_view`."""
 
     last_run: Optional[Run] = None
 
@@ -73,7 +73,7 @@ class TrainingRuns:
         self._set_running(True)
         self._last_redraw = 0.0
         try:
-            run = train(config, on_epoch=self._on_epoch, on_batch=self._on_batch, stop_event=self.runner.stop_event)
+            run = self._train(config)
         except Exception as exc:  # shown in words; the traceback would only confuse a learner
             self.show(f"Training failed: {html.escape(type(exc).__name__)}: {html.escape(str(exc))}", error=True)
             self._set_running(False)
