@@ -45,7 +45,8 @@ def test_chapter_01_trap_picking_he_normal_after_a_tiny_init_preset():
         lab.apply_preset("tiny")
         assert lab.config.init_scale == 0.05 and not lab.controls["init_scale"].disabled
         lab.controls["initializer"].value = "he_normal"
-        assert lab.controls["init_scale"].disabled and "he_normal sets its own scale" in lab.controls["init_scale"].tooltip
+        scale = lab.controls["init_scale"]
+        assert scale.disabled and "he_normal sets its own scale" in scale.tooltip
         assert lab.config.init_scale is None and not lab.status_text.startswith("Cannot")
     finally:
         lab.close()

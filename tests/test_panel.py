@@ -54,7 +54,8 @@ def _build(before: list[str], cell: str):
     namespace = {"w": w, **STAND_INS}
     lab_cell = ast.parse(cell)
     lab_cell.body = [s for s in lab_cell.body  # the stand-ins replace their own assignment too
-                     if not (isinstance(s, ast.Assign) and {getattr(t, "id", None) for t in s.targets} <= set(STAND_INS))]
+                     if not (isinstance(s, ast.Assign)
+                             and {getattr(t, "id", None) for t in s.targets} <= set(STAND_INS))]
     needed = _loaded_names(lab_cell) - set(namespace)
     kept: list[ast.stmt] = []
     for source in reversed(before):
