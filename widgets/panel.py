@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterator, Mapping, Optional
 import ipywidgets as ipw
 
 from . import projector
+from .a11y import slider_names
 from .codeview import CodeView
 from .livefigures import restyle
 
@@ -94,6 +95,7 @@ class Panel:
             grid_gap="4px 16px", width="100%"))
         self.controls_grid.add_class("wb-controls")
         self._style = ipw.HTML()  # projector mode's stylesheet, while it is on
+        self._slider_names = slider_names()  # accessible names for the slider knobs
         for control in self.controls.values():
             control.observe(self._on_control, names="value")
         self._opened_with: dict[str, Any] = {}
@@ -109,7 +111,7 @@ class Panel:
                            layout=ipw.Layout(flex_flow="row wrap", gap="6px", width="100%"))
         # The stylesheet last: the status line stays the lab's first HTML child (the browser tests read it).
         self.widget = ipw.VBox([self.controls_grid, toolbar, self.status, *middle, self.code_view, *figures,
-                                self._style], layout=ipw.Layout(width="100%", max_width="1200px"))
+                                self._style, self._slider_names], layout=ipw.Layout(width="100%", max_width="1200px"))
         self.widget.add_class("wb-lab")
         self._opened_with = self.values()
         self._refresh_controls()

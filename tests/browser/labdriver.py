@@ -64,6 +64,8 @@ CONSOLE_ERROR_ALLOW: list[tuple[str, str]] = [
 ]
 
 SCRATCH_LAB = "browser_test_lab.ipynb"  # written into the served copy, never into notebooks/
+PROJECTOR_LAB = "browser_test_projector.ipynb"  # the same lab in projector mode
+PROJECTOR_SCREENSHOT = REPO / "docs" / "lab-projector.png"
 SNAPSHOT_JS = Path(__file__).with_name("snapshot.js").read_text()
 
 
@@ -109,20 +111,21 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _write_scratch_lab(folder: Path) -> None:
-    """A one-lab notebook, so TrainingLab is tested in the browser independently of any chapter."""
+def _write_scratch_labs(folder: Path) -> None:
+    """One-lab notebooks, so TrainingLab is tested in the browser independently of any chapter: one
+    that imports the workbook in the lab's own cell (its figures are the first the page sees, so
+    plotly's code arrives with them), and one in projector mode."""
     import nbformat
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
-                                 "language": "python"}
-    nb.cells = [
-        nbformat.v4.new_markdown_cell("# TrainingLab in the browser (written by tests/browser)"),
-        nbformat.v4.new_code_cell(
-            "import widgets as w\n"
-            "lab = w.TrainingLab(w.RunConfig(epochs=30), controls=(\"activation\", \"depth\", \"learning_rate\"))\n"
-            "lab"),
-    ]
-    nbformat.write(nb, folder / SCRATCH_LAB)
+    lab = ("lab = w.TrainingLab(w.RunConfig(epochs=60), controls=(\"activation\", \"depth\", \"learning_rate\"))\n"
+           "lab")
+    for name, cells in ((SCRATCH_LAB, ["import widgets as w\n" + lab]),
+                        (PROJECTOR_LAB, ["import widgets as w\nw.presentation(True)", lab])):
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                     "language": "python"}
+        nb.cells = [nbformat.v4.new_markdown_cell("# TrainingLab in the browser (written by tests/browser)"),
+                    *map(nbformat.v4.new_code_cell, cells)]
+        nbformat.write(nb, folder / name)
 
 
 def _complete_json(path: Path) -> Optional[str]:
@@ -158,7 +161,7 @@ class JupyterServer:
 
     def start(self) -> "JupyterServer":
         shutil.copytree(NOTEBOOKS, self.root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-        _write_scratch_lab(self.root)
+        _write_scratch_labs(self.root)
         dirs = {name: self.base / name for name in ("config", "data", "runtime", "workspaces",
                                                     "app-settings", "user-settings", "ipython")}
         for folder in dirs.values():

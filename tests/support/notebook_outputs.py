@@ -41,12 +41,23 @@ def comparable(outputs: Iterable[Any]) -> list[str]:
         if WIDGET in data:
             continue
         if PLOTLY in data:
-            texts.append(json.dumps(data[PLOTLY]["data"], sort_keys=True))
+            texts.append(json.dumps(_plain_numbers(data[PLOTLY]["data"]), sort_keys=True))
         elif "text/plain" in data:
             plain = data["text/plain"]
             texts.append(plain if isinstance(plain, str) else "".join(plain))
     joined = "".join(t for t in texts)  # JupyterLab and nbval split a cell's stdout differently
     return [ADDRESS.sub("0x…", WALL_CLOCK.sub("<seconds>", joined))] if joined else []
+
+
+def _plain_numbers(value: Any) -> Any:
+    """Whole floats as ints: JupyterLab saves 1.0 as 1, nbval keeps what the kernel sent."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _plain_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain_numbers(item) for item in value]
+    return value
 
 
 def _folder() -> Optional[Path]:

@@ -4,7 +4,7 @@ Ignored files count too (`--ignored`): keras-tuner folders, checkpoints, logs an
 are in .gitignore, so a plain `git status` would stay clean while a test litters.  Only these are
 exempt: the virtual environment, Python's bytecode caches (written by the interpreter on import,
 not by a test), the browser suite's declared screenshot folder, and a file a maintainer asked the
-run to refresh (docs/lab.png with WORKBOOK_UPDATE_DOCS_SCREENSHOT=1).
+run to refresh (docs/lab.png and docs/lab-projector.png with WORKBOOK_UPDATE_DOCS_SCREENSHOT=1).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Optional
 
 EXEMPT_PREFIXES = (".venv/", "tests/browser/artifacts/")
 EXEMPT_PARTS = ("__pycache__",)
-REQUESTED = {"WORKBOOK_UPDATE_DOCS_SCREENSHOT": "docs/lab.png"}  # variable set to "1" -> file it refreshes
+REQUESTED = {"WORKBOOK_UPDATE_DOCS_SCREENSHOT": ("docs/lab.png", "docs/lab-projector.png")}  # variable "1" -> files
 
 
 def snapshot(repo: Path) -> Optional[frozenset[str]]:
@@ -27,7 +27,7 @@ def snapshot(repo: Path) -> Optional[frozenset[str]]:
                              cwd=repo, capture_output=True, check=True, timeout=120).stdout
     except (OSError, subprocess.SubprocessError):
         return None
-    requested = {path for variable, path in REQUESTED.items() if os.environ.get(variable) == "1"}
+    requested = {path for variable, paths in REQUESTED.items() if os.environ.get(variable) == "1" for path in paths}
     entries = set()
     for entry in out.decode(errors="replace").split("\0"):
         path = entry[3:]
