@@ -112,3 +112,14 @@ def test_solution_passes_and_trivial_answers_fail(entry):
     assert entry.checker(namespace["answer"]), f"the solution of {entry.chapter}.{entry.number} fails its checker"
     for trivial in (None, 0, "", []):
         assert not entry.checker(trivial), f"exercise {entry.chapter}.{entry.number} accepts {trivial!r}"
+
+
+@pytest.mark.parametrize("chapter", [f"{n:02d}" for n in range(1, 13)])
+def test_each_chapter_has_three_exercises_two_of_them_experiments_and_a_prediction(chapter):
+    """What issue #12 asks of every chapter 01-12: mostly experiments, and predict first."""
+    from pathlib import Path
+    kinds = [e.kind for e in all_exercises() if e.chapter == chapter]
+    assert len(kinds) >= 3 and kinds.count("experiment") >= 2, f"chapter {chapter}: {kinds}"
+    notebook = next((Path(__file__).parents[1] / "notebooks").glob(f"{chapter}_*.ipynb")).read_text()
+    assert "predict(" in notebook and ".reveal(" in notebook, f"chapter {chapter} has no predict-first"
+    assert "# Solution" not in notebook, f"chapter {chapter} shows a solution cell"

@@ -7,7 +7,8 @@ has data; every TrainingLab shows its labelled controls, its buttons, a status l
 figures; at 1280x720 nothing makes the page, the notebook or a lab scroll sideways; the
 browser console logged no errors; and, saved, every cell shows the same text, numbers and figure
 data as nbval's execution of the chapter in this run ("Restart and Run All" gives the same numbers
-twice).  Chapter 01's first lab then gets a learner's session (lab_session.py) on the same page.
+twice).  Chapter 01's first lab then gets a learner's session and an axe-core audit (lab_session.py)
+on the same page.
 New chapters are picked up when the tests are collected.
 
 Set WORKBOOK_CPU_THROTTLE (e.g. 4) to run the pages on a CPU that many times slower, and
@@ -21,7 +22,7 @@ import warnings
 import pytest
 
 import notebook_outputs
-from lab_session import CHAPTER_01, check_lab_session
+from lab_session import CHAPTER_01, check_axe, check_lab_session
 from labdriver import chapter_notebooks, code_sources, layout_problems
 
 pytestmark = pytest.mark.browser
@@ -90,3 +91,4 @@ def test_chapter_runs_in_jupyterlab(notebook, name):
 
     if name == CHAPTER_01:
         check_lab_session(notebook, name, notebook.labs().first)
+        check_axe(notebook, name, notebook.labs().first)
