@@ -83,15 +83,20 @@ export default () => {
       // scrolled into view after it was drawn off screen at plotly's 700 px fallback).
       const { el, model } = context;
       const fit = module.FigureView.prototype.autosizeFigure;
-      let width = el.clientWidth;
-      const observer = new ResizeObserver(() => {
-        if (el.clientWidth > 0 && el.clientWidth !== width) {
-          width = el.clientWidth;
-          fit.call({ model, el, _sendLayoutDelta() {} });
-        }
+      let width = el.clientWidth, timer = null;
+      const observer = new ResizeObserver(() => {  // settled changes only: never a tight loop
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          const now = el.clientWidth;
+          if (now > 0 && Math.abs(now - width) > 2) {
+            width = now;
+            fit.call({ model, el, _sendLayoutDelta() {} });
+          }
+        }, 200);
       });
       observer.observe(el);
       return () => {
+        clearTimeout(timer);
         observer.disconnect();
         if (typeof cleanup === "function") cleanup();
       };

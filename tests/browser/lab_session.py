@@ -128,7 +128,7 @@ def check_lab_session(notebook, name: str, lab) -> None:
     try:  # a slow page draws the last epochs a little after the status line says the run ended
         page.wait_for_function("(n) => { const s = window.__labSamples.at(-1);"
                                " return s.lastEpoch === n && s.points === s.dataPoints; }",
-                               arg=int(ended.group(2)), timeout=60_000)
+                               arg=int(ended.group(2)), timeout=120_000)
     except Exception:
         pass  # the assertions below say what was drawn
     samples = page.evaluate("() => window.__labSamples")
@@ -164,9 +164,26 @@ def check_lab_session(notebook, name: str, lab) -> None:
     page.wait_for_function(f"(lab) => ({CURVES})(lab).legend.some((t) => t.startsWith('pinned:'))",
                            arg=lab.element_handle(), timeout=60_000)
 
-    # Train again and stop as soon as Stop can be pressed: the run ends early, the pinned trace stays.
+    # Train a long run (epochs to the maximum, from the keyboard) and stop it: the run ends early,
+    # the pinned trace stays.
+    epochs = lab.locator(".widget-slider").filter(
+        has=page.locator(".widget-label", has_text=re.compile(r"^\s*epochs\s*$")))
+    assert epochs.count(), f"{name}: the lab has no epochs slider to make a long run"
+    epochs.first.locator('[role="slider"]').focus()
+    readout = epochs.first.locator(".widget-readout")
+    for key in ["End"] + ["PageUp"] * 10 + ["ArrowRight"] * 100:  # End, where the slider supports it
+        if readout.inner_text().strip() == "100":
+            break
+        page.keyboard.press(key)
+        page.wait_for_timeout(50)
+    assert readout.inner_text().strip() == "100", f"{name}: the keyboard did not move epochs to 100"
     _click(lab, "Train")
-    _click(lab, "Stop")
+    _wait_for_status(lab, r"^Epoch \d+ of 100")
+    # The figures redraw every epoch and shift the layout, so Playwright may never see the button
+    # "stable": the click is dispatched to it directly, as soon as it is enabled.
+    stop = lab.locator("button.jupyter-button:text-is('Stop')")
+    page.wait_for_function("(button) => !button.disabled", arg=stop.element_handle(), timeout=60_000)
+    stop.dispatch_event("click")
     final = _wait_for_status(lab, END_STATUS.pattern)
     ended = END_STATUS.match(final)
     assert ended.group(1) == "Stopped" and int(ended.group(2)) < int(ended.group(3)), (

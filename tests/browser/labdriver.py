@@ -116,7 +116,7 @@ def _write_scratch_labs(folder: Path) -> None:
     that imports the workbook in the lab's own cell (its figures are the first the page sees, so
     plotly's code arrives with them), and one in projector mode."""
     import nbformat
-    lab = ("lab = w.TrainingLab(w.RunConfig(epochs=60), controls=(\"activation\", \"depth\", \"learning_rate\"))\n"
+    lab = ("lab = w.TrainingLab(w.RunConfig(epochs=30), controls=(\"activation\", \"depth\", \"learning_rate\", \"epochs\"))\n"
            "lab")
     for name, cells in ((SCRATCH_LAB, ["import widgets as w\n" + lab]),
                         (PROJECTOR_LAB, ["import widgets as w\nw.presentation(True)", lab])):
