@@ -3,7 +3,7 @@
 ipywidgets draws a slider's knob as a `role="slider"` element with no accessible name, so a screen
 reader announces "slider, 3" without saying which, and axe-core reports it as a serious problem.
 `SliderNames` is an invisible widget a lab carries: on the page it gives every slider knob in its
-lab the slider's visible label as its name, also for sliders drawn later.
+lab the slider's visible label as its name, once they are drawn.
 """
 
 from __future__ import annotations
@@ -25,19 +25,17 @@ function nameKnobs(lab) {
 
 export default {
   render({ el }) {
-    let observer, tries = 0;
+    // Name the knobs once they are drawn (checked every 100 ms for 5 s); no observer stays behind.
+    let tries = 0, timer = null;
     const attach = () => {
       const lab = el.closest(".wb-lab");
-      if (!lab) {
-        if (tries++ < 100) setTimeout(attach, 100);  // not on the page yet
-        return;
-      }
-      nameKnobs(lab);
-      observer = new MutationObserver(() => nameKnobs(lab));
-      observer.observe(lab, { childList: true, subtree: true });
+      if (lab) nameKnobs(lab);
+      const named = lab && lab.querySelectorAll('[role="slider"]:not([aria-label])').length === 0
+                    && lab.querySelector('[role="slider"]');
+      if (!named && tries++ < 50) timer = setTimeout(attach, 100);
     };
     attach();
-    return () => observer && observer.disconnect();
+    return () => clearTimeout(timer);
   },
 };
 """
