@@ -1,5 +1,6 @@
 """The lab driven from Python, as nbval and a learner's clicks would drive it (no browser)."""
 
+import threading
 import time
 
 import pytest
@@ -7,6 +8,7 @@ import pytest
 import widgets as w
 from widgets.controls import CONTROL_SPECS
 from widgets import lab as lab_module
+from widgets import labruns
 from widgets import panel
 
 CONTROLS = ("activation", "initializer", "depth", "dropout", "clipnorm", "optimizer", "learning_rate")
@@ -80,6 +82,43 @@ def test_train_button_trains_in_the_background_and_stop_ends_it(lab):
     run = lab.wait(timeout=30)
     assert run.status == "stopped" and run.epochs_done < 200
     assert "Stopped after" in lab.status_text and not lab.train_button.disabled
+
+
+def _page_draws(lab, every: float):
+    """A stand-in for the page: acknowledges every figure's updates every `every` seconds, as
+    plotly's front end does once it has drawn them (None: the page drew the first state, then froze)."""
+    def acknowledge():
+        for figure in lab.figures.values():
+            figure._js2py_widget_layoutDelta = {"layout_edit_id": figure._last_layout_edit_id}
+    acknowledge()
+    if every is None:
+        return lambda: None
+    stop = threading.Event()
+    def loop():
+        while not stop.wait(every):
+            acknowledge()
+    threading.Thread(target=loop, daemon=True).start()
+    return stop.set
+
+
+@pytest.mark.parametrize("page", ["keeps up", "frozen"])
+def test_live_redraws_wait_for_a_page_still_drawing_the_last_one(lab, monkeypatch, page):
+    redraws = []
+    monkeypatch.setattr(lab.board, "redraw", lambda run, draw=lab.board.redraw: (redraws.append(run.epochs_done),
+                                                                               draw(run)))
+    monkeypatch.setattr(labruns, "REDRAW_INTERVAL", 0.0)  # every epoch is due: only the page holds redraws back
+    lab.set(epochs=25)
+    stop = _page_draws(lab, 0.02 if page == "keeps up" else None)
+    try:
+        run = lab.run()
+    finally:
+        stop()
+    assert run.status == "finished" and redraws[-1] == 25  # the last epoch is always drawn
+    live = redraws[:-1]
+    if page == "frozen":  # drawn once at epoch 0, then nothing until the run ends (< PAGE_PATIENCE)
+        assert live == [0], live
+    else:
+        assert len(live) >= 5, live
 
 
 def test_a_second_clipping_mode_is_disabled_and_ignored_not_an_error():

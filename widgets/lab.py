@@ -141,6 +141,9 @@ class TrainingLab(TrainingRuns, Panel):
     def _redraw(self, run: Run) -> None:
         self.board.redraw(run)
 
+    def _page_is_behind(self) -> bool:
+        return self.board.page_is_behind()
+
     def pin(self) -> None:
         """Keep the last finished run as a faded reference on the learning curves."""
         if self.last_run is None:

@@ -2,7 +2,8 @@
 
 A mixin of `TrainingLab`, kept apart from the panel's controls: it trains through the lab's
 `_train` (which calls `train`, the function notebooks call), reports progress on the status line,
-redraws the figures at most every `REDRAW_INTERVAL` seconds and shows the optional report of each
+redraws the figures at most every `REDRAW_INTERVAL` seconds (and only once the page has drawn the
+previous redraw) and shows the optional report of each
 finished run.  The thread, its stop flag and waiting for it are the `Runner`'s.
 """
 
@@ -22,7 +23,7 @@ REDRAW_INTERVAL = 0.25  # seconds between live redraws; the last epoch is always
 
 class TrainingRuns:
     """Train / Stop / wait for a lab that has `config`, `runner`, `show`, `set_busy`, `_train`,
-    `_redraw`, the Train, Stop and Pin buttons, `report` and `report_view`."""
+    `_redraw`, `_page_is_behind`, the Train, Stop and Pin buttons, `report` and `report_view`."""
 
     last_run: Optional[Run] = None
 
@@ -119,7 +120,9 @@ class TrainingRuns:
         now = time.perf_counter()
         self.show(progress_text(run))
         # A stopped or diverged run gets its final redraw at once: drawing it here too would delay Stop.
-        if run.status == "running" and (run.epochs_done <= 1 or now - self._last_redraw >= REDRAW_INTERVAL):
+        # A page still drawing the last redraw gets no new one yet: it would only fall further behind.
+        due = run.epochs_done <= 1 or now - self._last_redraw >= REDRAW_INTERVAL
+        if run.status == "running" and due and not self._page_is_behind():
             self._redraw(run)
             self._last_redraw = time.perf_counter()
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import time
 from pathlib import Path
 
 import anywidget
@@ -26,6 +27,7 @@ import plotly.graph_objects as go
 import traitlets
 
 BUNDLE_PATH = Path(plotly.__file__).parent / "package_data" / "widgetbundle.js"
+PAGE_PATIENCE = 5.0  # s to wait for a page to draw an update before sending the next one anyway
 
 # Shared by both modules below: one compiled bundle per content key, kept on the page.  The code
 # itself travels once, in the preloader's state; a figure names the preloader's model.
@@ -126,11 +128,40 @@ def _bundle_key() -> str:
 
 
 class LiveFigure(go.FigureWidget):
-    """A plotly FigureWidget (same Python API) whose front-end code the page compiles only once."""
+    """A plotly FigureWidget (same Python API) whose front-end code the page compiles only once,
+    and which knows whether the page has drawn what it was last sent (`page_is_behind`)."""
 
     _esm = _FIGURE_ESM
     _bundle_key = traitlets.Unicode().tag(sync=True)
     _bundle_model = traitlets.Unicode().tag(sync=True)  # "IPY_MODEL_<id>" of the preloader
+    # What plotly's front end sends back once it has drawn an update, under this name (plotly.py
+    # itself listens to `_js2py_layoutDelta`, so it never hears it): {"layout_edit_id": n, ...}.
+    _js2py_widget_layoutDelta = traitlets.Dict(allow_none=True).tag(sync=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._drawn_edit = 0
+        self._sent_at = 0.0
+
+    @traitlets.observe("_js2py_widget_layoutDelta")
+    def _note_drawn(self, change: dict) -> None:
+        if change["new"]:
+            self._drawn_edit = max(self._drawn_edit, int(change["new"].get("layout_edit_id") or 0))
+
+    def note_sent(self) -> None:
+        """Record that an update has just been sent (see `page_is_behind`)."""
+        self._sent_at = time.perf_counter()
+
+    def page_is_behind(self, patience: float = PAGE_PATIENCE) -> bool:
+        """True while the page has not drawn the last update sent, for at most `patience` seconds.
+
+        A live view skips redraws while this holds, so a slow page draws the latest state instead
+        of a growing queue of stale ones (each plotly update costs a slow page ~0.1-0.5 s).  A
+        figure that no page has drawn yet (headless, as under nbval) is never behind; one whose page
+        went away is waited for at most `patience` seconds per update.
+        """
+        return (0 < self._drawn_edit < self._last_layout_edit_id
+                and time.perf_counter() - self._sent_at < patience)
 
     @traitlets.default("_bundle_key")
     def _default_bundle_key(self) -> str:

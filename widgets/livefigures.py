@@ -55,6 +55,7 @@ def update_live(widget: LiveFigure, fig: go.Figure) -> None:
         if changed:
             widget.layout.update(changed, overwrite=True)
         widget._copied_layout = layout
+    widget.note_sent()
 
 
 def placeholder(title: str, x: str = "", y: str = "") -> LiveFigure:
@@ -123,6 +124,10 @@ class TrainingFigures:
             if run.epochs_done == 0 and name != "curves":
                 continue
             update_live(widget, _BUILDERS[name](run, self.pinned))
+
+    def page_is_behind(self) -> bool:
+        """True while the page is still drawing an earlier redraw of any figure."""
+        return any(widget.page_is_behind() for widget in self.figures.values())
 
     def pin(self, run: Run) -> None:
         """Keep `run` as a faded reference on the learning curves (the oldest of MAX_PINNED goes)."""

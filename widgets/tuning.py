@@ -190,5 +190,5 @@ def folder_is_gone(result: SearchResult) -> bool:
 def comparison_table(results: Sequence[SearchResult]) -> pd.DataFrame:
     """Searches side by side: trials, epochs trained (the budget), wall time and the best score."""
     return pd.DataFrame([{"search": f"{r.method} (seed {r.seed})", "trials": len(r.table),
-                          "epochs trained": r.epochs_trained, "seconds": round(r.wall_time, 1),
+                          "epochs trained": r.epochs_trained, "wall time": f"{r.wall_time:.1f} s",
                           "best " + OBJECTIVE: round(r.best_score, 3)} for r in results]).set_index("search")

@@ -32,6 +32,8 @@ CURVES = f"""(lab) => {{
 }}"""
 # Records, every 40 ms and whenever something changed: the status line, how many points the first
 # trace of the learning curves shows (plotly's path.point marks), its data length and last epoch.
+# Every text the status line takes is also kept in window.__labStatuses (by a MutationObserver), so
+# a status that lasts less than a polling interval on a busy page is not missed.
 START_SAMPLER = f"""([lab, statusSelector]) => {{
   {FIND_CURVES}
   const status = lab.querySelector(statusSelector);
@@ -50,10 +52,29 @@ START_SAMPLER = f"""([lab, statusSelector]) => {{
     if (!last || ['status', 'points', 'dataPoints'].some((k) => last[k] !== now[k])) samples.push(now);
   }};
   clearInterval(window.__labSampler);
+  if (window.__labStatusObserver) window.__labStatusObserver.disconnect();
   window.__labSamples = samples;
+  window.__labStatuses = [];
+  window.__labStatusObserver = new MutationObserver(() => window.__labStatuses.push(status.textContent.trim()));
+  window.__labStatusObserver.observe(status, {{ childList: true, subtree: true, characterData: true }});
   window.__labSampler = setInterval(tick, 40);
   tick();
 }}"""
+# Clicks Stop the moment the status line shows a finished epoch and Stop is enabled: a learner
+# pressing it on sight, at the page's own pace, however busy the page is (a polling test could see
+# the page only after it had drawn the whole run).
+STOP_AFTER_FIRST_EPOCH = """([lab, statusSelector]) => {
+  const status = lab.querySelector(statusSelector);
+  const stop = [...lab.querySelectorAll('button.jupyter-button')].find((b) => b.textContent.trim() === 'Stop');
+  const observer = new MutationObserver(() => {
+    if (/^Epoch [1-9]\\d* of \\d+:/.test(status.textContent.trim()) && !stop.disabled) {
+      observer.disconnect();
+      stop.click();
+    }
+  });
+  observer.observe(lab, { subtree: true, childList: true, characterData: true, attributes: true,
+                          attributeFilter: ['disabled'] });
+}"""
 # True once the status line has said a third of the epochs are done (or that the run ended) and the
 # curves show at least two points: the "during" moment.  Read over every sample, as a slow page may
 # draw the points only after the status line has moved on.
@@ -62,15 +83,13 @@ A_THIRD_DONE = """() => window.__labSamples.some((s) => {
                           return s.points >= 2 && ((m && 3 * m[1] >= m[2]) || /^Finished/.test(s.status)); })"""
 
 
-def _status(lab) -> str:
-    return lab.locator(LAB_STATUS).first.inner_text().strip()
-
-
 def _wait_for_status(lab, pattern: str, timeout: float = RUN_TIMEOUT) -> str:
-    """Wait until the lab's status line matches the JS regex `pattern`; returns its text."""
-    lab.page.wait_for_function("([status, pattern]) => new RegExp(pattern).test(status.innerText.trim())",
-                               arg=[lab.locator(LAB_STATUS).first.element_handle(), pattern], timeout=timeout)
-    return _status(lab)
+    """Wait until the lab's status line has matched the JS regex `pattern` since the sampler was
+    (re)started; returns the first matching text."""
+    handle = lab.page.wait_for_function(
+        "(pattern) => window.__labStatuses.find((s) => new RegExp(pattern).test(s))", arg=pattern,
+        timeout=timeout)
+    return handle.json_value()
 
 
 def _click(lab, button: str) -> None:
@@ -90,6 +109,20 @@ def _change_a_control(lab) -> tuple[str, str]:
     choice = "tanh" if "tanh" in options and current != "tanh" else next(o for o in options if o != current)
     select.select_option(label=choice)
     return label, choice
+
+
+def _epochs_to_maximum(lab) -> int:
+    """Move the lab's epochs slider to its maximum with the End key; returns the new epoch count."""
+    slider = lab.locator(".widget-gridbox > .widget-slider").filter(
+        has=lab.page.locator("label", has_text=re.compile(r"^\s*epochs\s*$")))
+    assert slider.count() == 1, "the lab has no epochs slider"
+    readout = slider.locator(".widget-readout")
+    before = readout.inner_text().strip()
+    slider.locator('[role="slider"]').first.focus()
+    lab.page.keyboard.press("End")
+    lab.page.wait_for_function("([r, before]) => r.textContent.trim() !== before",
+                               arg=[readout.element_handle(), before], timeout=10_000)
+    return int(readout.inner_text().strip())
 
 
 def _save_readme_screenshot(notebook, png: bytes) -> None:
@@ -164,15 +197,16 @@ def check_lab_session(notebook, name: str, lab) -> None:
     page.wait_for_function(f"(lab) => ({CURVES})(lab).legend.some((t) => t.startsWith('pinned:'))",
                            arg=lab.element_handle(), timeout=60_000)
 
-    # Train again and stop after the first epoch: the run ends early, the pinned trace stays.  The
-    # figures redraw every epoch and shift the layout, so the click is dispatched to the button.
+    # Train a long run (epochs at the slider's maximum, set from the keyboard) and press Stop as soon
+    # as the page shows the first epoch: the run ends early, the pinned trace stays.
+    epochs = _epochs_to_maximum(lab)
+    page.evaluate(START_SAMPLER, [lab.element_handle(), LAB_STATUS])
+    page.evaluate(STOP_AFTER_FIRST_EPOCH, [lab.element_handle(), LAB_STATUS])
     _click(lab, "Train")
-    _wait_for_status(lab, r"^Epoch [1-9]\d* of \d+:")
-    lab.locator("button.jupyter-button:text-is('Stop')").dispatch_event("click")
     final = _wait_for_status(lab, END_STATUS.pattern)
     ended = END_STATUS.match(final)
-    assert ended.group(1) == "Stopped" and int(ended.group(2)) < int(ended.group(3)), (
-        f"{name}: Stop should end the run early: {final!r}")
+    assert ended.group(1) == "Stopped" and int(ended.group(2)) < int(ended.group(3)) == epochs, (
+        f"{name}: Stop should end the {epochs}-epoch run early: {final!r}")
     legend = page.evaluate(CURVES, lab.element_handle())["legend"]
     assert any(t.startswith("pinned:") for t in legend), f"{name}: the pinned trace is gone after Stop: {legend}"
     notebook.screenshot(lab, f"{stem}-lab-after-stop.png")
@@ -214,6 +248,7 @@ def check_keyboard(notebook, name: str, lab) -> None:
                            arg=[slider, before], timeout=10_000)
     page.keyboard.press("ArrowLeft")
     tab_until(page, lambda f: f["train"])
+    page.evaluate(START_SAMPLER, [lab.element_handle(), LAB_STATUS])
     page.keyboard.press("Enter")
     started = _wait_for_status(lab, r"^(Starting|Epoch \d+ of)")
     final = _wait_for_status(lab, END_STATUS.pattern)

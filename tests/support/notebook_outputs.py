@@ -13,11 +13,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
 ENV_VAR = "WORKBOOK_NBVAL_OUTPUTS"
-WALL_CLOCK = re.compile(r"\b\d+(?:\.\d+)? ?s\b")  # a duration in seconds, e.g. "in 1.7 s" of Run.summary()
+WALL_CLOCK = re.compile(r"\b\d+(?:\.\d+)? ?m?s\b")  # a duration, e.g. "in 1.7 s" of Run.summary(), "40 ms"
+TEMP_PATH = re.compile(re.escape(tempfile.gettempdir()) + r"/[\w.-]+")  # a folder made for one execution
 ADDRESS = re.compile(r"\b0x[0-9a-f]+\b")  # a Python object's memory address
 WIDGET = "application/vnd.jupyter.widget-view+json"  # its model id is new in every kernel
 PLOTLY = "application/vnd.plotly.v1+json"
@@ -27,7 +29,7 @@ def comparable(outputs: Iterable[Any]) -> list[str]:
     """One cell's outputs as text: printed lines, text results and plotly figures' data.
 
     Left out, because they legitimately differ between two executions: widgets (their model ids),
-    stderr, durations in seconds and memory addresses.  An error output raises.
+    stderr, durations, temporary folders' names and memory addresses.  An error output raises.
     """
     texts = []
     for output in outputs:
@@ -46,7 +48,8 @@ def comparable(outputs: Iterable[Any]) -> list[str]:
             plain = data["text/plain"]
             texts.append(plain if isinstance(plain, str) else "".join(plain))
     joined = "".join(t for t in texts)  # JupyterLab and nbval split a cell's stdout differently
-    return [ADDRESS.sub("0x…", WALL_CLOCK.sub("<seconds>", joined))] if joined else []
+    masked = TEMP_PATH.sub("<temporary folder>", WALL_CLOCK.sub("<duration>", joined))
+    return [ADDRESS.sub("0x…", masked)] if joined else []
 
 
 def _plain_numbers(value: Any) -> Any:
