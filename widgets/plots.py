@@ -124,7 +124,9 @@ def readable_log_ticks(fig: go.Figure) -> go.Figure:
         if values:
             ticks, labels = log_ticks(min(values), max(values))
             axis.update(tickmode="array", tickvals=ticks, ticktext=labels)
-        axis.update(exponentformat="power", minor=dict(ticks="outside", showgrid=True, ticklen=3))
+        # No `minor` ticks: with array ticks, plotly.js 3 runs out of memory (the page crashes) when a
+        # live figure's axis turns from linear to log, as a lab's placeholder does on its first run.
+        axis.update(exponentformat="power")
     return fig
 
 

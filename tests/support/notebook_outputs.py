@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any, Iterable, Optional
 
 ENV_VAR = "WORKBOOK_NBVAL_OUTPUTS"
-WALL_CLOCK = re.compile(r"\b\d+(?:\.\d+)? ?m?s\b")  # a duration, e.g. "in 1.7 s" of Run.summary(), "40 ms"
+# A duration, e.g. "in 1.7 s" of Run.summary() or "40 ms", with the spaces that pad it in a table column
+WALL_CLOCK = re.compile(r" *\b\d+(?:\.\d+)? ?m?s\b")
 TEMP_PATH = re.compile(re.escape(tempfile.gettempdir()) + r"/[\w.-]+")  # a folder made for one execution
 ADDRESS = re.compile(r"\b0x[0-9a-f]+\b")  # a Python object's memory address
 WIDGET = "application/vnd.jupyter.widget-view+json"  # its model id is new in every kernel
@@ -48,7 +49,7 @@ def comparable(outputs: Iterable[Any]) -> list[str]:
             plain = data["text/plain"]
             texts.append(plain if isinstance(plain, str) else "".join(plain))
     joined = "".join(t for t in texts)  # JupyterLab and nbval split a cell's stdout differently
-    masked = TEMP_PATH.sub("<temporary folder>", WALL_CLOCK.sub("<duration>", joined))
+    masked = TEMP_PATH.sub("<temporary folder>", WALL_CLOCK.sub(" <duration>", joined))
     return [ADDRESS.sub("0x…", masked)] if joined else []
 
 
