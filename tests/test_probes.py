@@ -43,7 +43,20 @@ def test_histograms_count_every_weight(run):
     sizes = {"hidden 1": 2 * 8, "hidden 2": 8 * 8, "hidden 3": 8 * 8, "output": 8}
     for _, row in hist.iterrows():
         assert len(row["counts"]) == len(HISTOGRAM_EDGES) - 1
-        assert row["counts"].sum() + row["zeros"] == sizes[row["layer"]]
+        assert row["counts"].sum() + row["zeros"] + row["nonfinite"] == sizes[row["layer"]]
+        assert row["nonfinite"] == 0
+
+
+def test_nan_and_inf_gradients_are_counted_apart_from_zeros():
+    """A diverging run's NaN gradients must not pass for exact zeros (a 'dead' layer)."""
+    probe = w.train(w.RunConfig(dataset="moons", depth=1, width=4, epochs=1))._probe
+    shapes = [tuple(v.shape) for v in probe._kernel_vars]
+    grads = [np.full(shape, 1e-3) for shape in shapes]
+    grads[0].flat[:3] = [np.nan, np.inf, 0.0]
+    probe._measure_gradients(99, None, grads, grads)
+    first = probe.records_histograms[-len(shapes)]
+    assert (first["zeros"], first["nonfinite"], first["counts"].sum()) == (1, 2, grads[0].size - 3)
+    assert probe.records_gradients[-len(shapes)]["grad_zero_fraction"] == 1 / grads[0].size
 
 
 def test_dead_relu_units_are_counted():

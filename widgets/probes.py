@@ -130,12 +130,14 @@ class HealthProbe(keras.callbacks.Callback):
                 "grad_mean_abs": float(abs_g.mean()),
                 "grad_zero_fraction": float(np.mean(abs_g == 0.0)),
                 "weight_norm": weight_norm, "update_ratio": update_ratio})
-            nonzero = abs_g[abs_g > 0]
+            finite = np.isfinite(abs_g)  # a diverging run's NaN or inf is neither a zero nor a bin
+            nonzero = abs_g[finite & (abs_g > 0)]
             logs = np.clip(np.log10(nonzero), HISTOGRAM_EDGES[0], HISTOGRAM_EDGES[-1] - 1e-9)
             counts, _ = np.histogram(logs, bins=HISTOGRAM_EDGES)
             self.records_histograms.append({"epoch": epoch, "layer": label, "layer_index": index,
                                             "counts": counts.astype(np.int64),
-                                            "zeros": int(abs_g.size - nonzero.size)})
+                                            "zeros": int(np.count_nonzero(abs_g == 0.0)),
+                                            "nonfinite": int(abs_g.size - np.count_nonzero(finite))})
 
     def _measure_activations(self, epoch: int, activations: list[np.ndarray], slopes: list[np.ndarray]) -> None:
         for index, (a, slope, peak) in enumerate(zip(activations, slopes, self._peak_slopes)):

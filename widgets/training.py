@@ -62,7 +62,8 @@ class Run:
 
     @property
     def gradient_histograms(self) -> pd.DataFrame:
-        """One row per (epoch, layer): `counts` of log10 |gradient| on `histogram_edges`, and `zeros`."""
+        """One row per (epoch, layer): `counts` of log10 |gradient| on `histogram_edges`, `zeros` (exact
+        zeros, which have no log) and `nonfinite` (NaN or inf, in a diverging run)."""
         return pd.DataFrame(self._probe.records_histograms if self._probe else [])
 
     @property
