@@ -184,7 +184,7 @@ def curves_figure(run: Run, pinned: Sequence[Run] = ()) -> go.Figure:
                            yanchor="top", showarrow=False, align="left",
                            font=dict(size=projector.font_sizes()["annotation"], color="#555"))
         extra["margin"] = dict(b=60 + 18 * len(pinned))
-    return style(fig, f"Learning curves: {run.config.describe()}", "epoch (0 = before training)", "loss",
+    return style(fig, f"Learning curves: {run.config.describe()}", "epoch (0 = untrained)", "loss",
                  height=FIGURE_HEIGHT + 18 * len(pinned), layout=extra)
 
 

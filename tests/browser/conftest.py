@@ -4,7 +4,7 @@ Needs Chromium (Debian's /usr/bin/chromium, or the path in WORKBOOK_CHROMIUM: la
 the one place that locates it) and Playwright for Python (`pip install -e .[dev]`); without them
 every test here is skipped with that advice, and fails instead when CI=true.
 Select or deselect these tests with `-m browser` / `-m "not browser"`.
-Set WORKBOOK_UPDATE_DOCS_SCREENSHOT=1 to refresh docs/lab.png (the README's screenshot).
+Set WORKBOOK_UPDATE_DOCS_SCREENSHOT=1 to refresh docs/lab.png and docs/lab-projector.png (the README's screenshots).
 """
 
 from __future__ import annotations

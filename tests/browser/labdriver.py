@@ -114,12 +114,13 @@ def _free_port() -> int:
 def _write_scratch_labs(folder: Path) -> None:
     """One-lab notebooks, so TrainingLab is tested in the browser independently of any chapter: one
     that imports the workbook in the lab's own cell (its figures are the first the page sees, so
-    plotly's code arrives with them), and one in projector mode."""
+    plotly's code arrives with them), and one in projector mode, trained once."""
     import nbformat
     lab = ("lab = w.TrainingLab(w.RunConfig(epochs=30), controls=(\"activation\", \"depth\", \"learning_rate\", \"epochs\"))\n"
            "lab")
     for name, cells in ((SCRATCH_LAB, ["import widgets as w\n" + lab]),
-                        (PROJECTOR_LAB, ["import widgets as w\nw.presentation(True)", lab])):
+                        (PROJECTOR_LAB, ["import widgets as w\nw.presentation(True)", lab,
+                                         "lab.run();  # trained, so the projector view shows real curves"])):
         nb = nbformat.v4.new_notebook()
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
                                      "language": "python"}
