@@ -81,19 +81,17 @@ export default () => {
     async render(context) {
       const { figure, module } = await ready;
       const cleanup = figure.render(context);
-      // Fit the figure to its box whenever the box changes size (a window resize, a notebook cell
-      // scrolled into view after it was drawn off screen at plotly's 700 px fallback).
+      // Fit the figure to its box whenever the box's width differs from the width plotly drew at
+      // (a window resize; a notebook cell scrolled back into view after it was redrawn while out of
+      // view, when plotly falls back to 700 px).  Checked once the size has settled: never a loop.
       const { el, model } = context;
       const fit = module.FigureView.prototype.autosizeFigure;
-      let width = el.clientWidth, timer = null;
-      const observer = new ResizeObserver(() => {  // settled changes only: never a tight loop
+      let timer = null;
+      const observer = new ResizeObserver(() => {
         clearTimeout(timer);
         timer = setTimeout(() => {
-          const now = el.clientWidth;
-          if (now > 0 && Math.abs(now - width) > 2) {
-            width = now;
-            fit.call({ model, el, _sendLayoutDelta() {} });
-          }
+          const now = el.clientWidth, drawn = el._fullLayout && el._fullLayout.width;
+          if (now > 0 && drawn && Math.abs(now - drawn) > 2) fit.call({ model, el, _sendLayoutDelta() {} });
         }, 200);
       });
       observer.observe(el);

@@ -368,7 +368,8 @@ class NotebookPage:
         return seconds + self.run_cells("Run Selected Cell and Do not Advance", until=index + 1)
 
     def scroll_to(self, element: Any) -> None:
-        """Bring `element` (a locator inside a cell) into view and wait until it is drawn.
+        """Bring `element` (a locator inside a cell) into view and wait until it is drawn and its
+        cell's figures fit their boxes (at most 5 s).
 
         JupyterLab's windowed notebook does not lay out cells out of view, so such an element has no
         size, and neither Playwright nor the DOM can scroll to it: the notebook is asked to.
@@ -381,6 +382,16 @@ class NotebookPage:
         }""")
         element.wait_for(state="visible")
         element.scroll_into_view_if_needed()
+        try:  # a figure redrawn while out of view was drawn 700 px wide; in view it is refitted
+            element.evaluate("""(el) => new Promise((resolve, reject) => {
+                const fits = () => [...el.closest('.jp-Cell').querySelectorAll('.js-plotly-plot')].every(
+                    (p) => !p._fullLayout || p.clientWidth === 0 || Math.abs(p._fullLayout.width - p.clientWidth) <= 2);
+                const started = performance.now();
+                const poll = () => fits() ? resolve() : performance.now() - started > 5000 ? reject() : setTimeout(poll, 50);
+                poll();
+            })""")
+        except Exception:
+            pass  # the layout checks report a figure that still does not fit
 
     def save(self) -> dict:
         """Save the notebook (Ctrl+S, as a learner does) and return the file JupyterLab wrote."""
