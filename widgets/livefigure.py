@@ -150,14 +150,16 @@ class LiveFigure(go.FigureWidget):
         """Record that an update has just been sent (see `page_is_behind`)."""
         self._sent_at = time.perf_counter()
 
-    def page_is_behind(self, patience: float = PAGE_PATIENCE) -> bool:
-        """True while the page has not drawn the last update sent, for at most `patience` seconds.
+    def page_is_behind(self, patience: "float | None" = None) -> bool:
+        """True while the page has not drawn the last update sent, for at most `patience` seconds
+        (default `PAGE_PATIENCE`).
 
         A live view skips redraws while this holds, so a slow page draws the latest state instead
         of a growing queue of stale ones (each plotly update costs a slow page ~0.1-0.5 s).  A
         figure that no page has drawn yet (headless, as under nbval) is never behind; one whose page
         went away is waited for at most `patience` seconds per update.
         """
+        patience = PAGE_PATIENCE if patience is None else patience
         return (0 < self._drawn_edit < self._last_layout_edit_id
                 and time.perf_counter() - self._sent_at < patience)
 
