@@ -3,8 +3,8 @@
 A mixin of `TrainingLab`, kept apart from the panel's controls: it trains through the lab's
 `_train` (which calls `train`, the function notebooks call), reports progress on the status line,
 redraws the figures at most every `REDRAW_INTERVAL` seconds (and only once the page has drawn the
-previous redraw) and shows the optional report of each
-finished run.  The thread, its stop flag and waiting for it are the `Runner`'s.
+previous redraw) and shows the optional report of each finished run.  The thread, its stop flag and
+waiting for it are the `Runner`'s.
 """
 
 from __future__ import annotations

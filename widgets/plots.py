@@ -221,7 +221,7 @@ def gradient_histogram_figure(run: Run, epoch: int = -1) -> go.Figure:
         rows = hists[hists["epoch"] == shown].sort_values("layer_index")
         for index, (_, row) in enumerate(rows.iterrows()):
             counts = np.asarray(row["counts"], dtype=float)
-            share = counts / max(counts.sum() + row["zeros"] + row.get("nonfinite", 0), 1) * 100
+            share = counts / max(counts.sum() + row["zeros"] + row["nonfinite"], 1) * 100
             look = layer_style(index, len(rows))
             fig.add_trace(go.Scatter(x=centres, y=share, mode="lines+markers", name=row["layer"],
                                      line=dict(look["line"], width=2, shape="spline"),

@@ -123,12 +123,13 @@ class HealthProbe(keras.callbacks.Callback):
                 before = previous_kernels[index]
                 update_ratio = float(np.linalg.norm(w - before) / max(np.linalg.norm(before), 1e-12))
             abs_g = np.abs(g).ravel()
+            zero = abs_g == 0.0
             self.records_gradients.append({
                 "epoch": epoch, "layer": label, "layer_index": index,
                 "grad_norm": float(np.linalg.norm(g)),
                 "grad_norm_clipped": float(np.linalg.norm(g_clip)),
                 "grad_mean_abs": float(abs_g.mean()),
-                "grad_zero_fraction": float(np.mean(abs_g == 0.0)),
+                "grad_zero_fraction": float(np.mean(zero)),
                 "weight_norm": weight_norm, "update_ratio": update_ratio})
             finite = np.isfinite(abs_g)  # a diverging run's NaN or inf is neither a zero nor a bin
             nonzero = abs_g[finite & (abs_g > 0)]
@@ -136,7 +137,7 @@ class HealthProbe(keras.callbacks.Callback):
             counts, _ = np.histogram(logs, bins=HISTOGRAM_EDGES)
             self.records_histograms.append({"epoch": epoch, "layer": label, "layer_index": index,
                                             "counts": counts.astype(np.int64),
-                                            "zeros": int(np.count_nonzero(abs_g == 0.0)),
+                                            "zeros": int(np.count_nonzero(zero)),
                                             "nonfinite": int(abs_g.size - np.count_nonzero(finite))})
 
     def _measure_activations(self, epoch: int, activations: list[np.ndarray], slopes: list[np.ndarray]) -> None:
