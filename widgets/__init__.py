@@ -54,11 +54,10 @@ def progress():
     return table()
 
 
-def _preload_figures_in_kernel() -> None:
-    """In a Jupyter kernel, send plotly's front-end code to the page once the importing cell ends.
-
-    The first live figure then finds it compiled (see `livefigure`); outside a kernel nothing happens.
-    """
+def _prepare_page() -> None:
+    """In a Jupyter kernel, give widgets time to load on a busy page (see `initlimit`) and send
+    plotly's front-end code to the page once the importing cell ends, so that the first live figure
+    finds it compiled (see `livefigure`); outside a kernel nothing happens."""
     import sys
     if "ipykernel" not in sys.modules:
         return
@@ -66,6 +65,8 @@ def _preload_figures_in_kernel() -> None:
     shell = get_ipython()
     if shell is None or not hasattr(shell, "kernel"):
         return
+    from .initlimit import show_on_page
+    show_on_page()
 
     def preload_once(*_args: Any) -> None:
         shell.events.unregister("post_run_cell", preload_once)
@@ -78,4 +79,4 @@ def _preload_figures_in_kernel() -> None:
     shell.events.register("post_run_cell", preload_once)
 
 
-_preload_figures_in_kernel()
+_prepare_page()

@@ -12,7 +12,9 @@ import functools
 
 import ipywidgets as ipw
 
-_ESM = r"""
+from .initlimit import RELAX_INIT_LIMIT
+
+_ESM = RELAX_INIT_LIMIT + r"""
 function nameKnobs(lab) {
   for (const slider of lab.querySelectorAll(".widget-slider")) {
     const label = slider.querySelector(".widget-label");

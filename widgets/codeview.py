@@ -15,12 +15,14 @@ from typing import Callable, Union
 
 import ipywidgets as ipw
 
+from .initlimit import RELAX_INIT_LIMIT
+
 CodeSource = Union[str, Callable[[], str]]
 DEFAULT_NOTE = "A standalone script: it runs without the workbook, in a notebook cell or as a .py file."
 
 # The front end: a Copy button over a scrolling <pre>.  navigator.clipboard needs a secure context
 # (https or localhost); elsewhere the hidden-textarea + execCommand("copy") route still works.
-_ESM = r"""
+_ESM = RELAX_INIT_LIMIT + r"""
 function copyText(text) {
   if (navigator.clipboard && window.isSecureContext) {
     return navigator.clipboard.writeText(text);

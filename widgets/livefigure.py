@@ -28,12 +28,15 @@ import plotly
 import plotly.graph_objects as go
 import traitlets
 
+from .initlimit import RELAX_INIT_LIMIT
+
 BUNDLE_PATH = Path(plotly.__file__).parent / "package_data" / "widgetbundle.js"
 PAGE_PATIENCE = 5.0  # s to wait for a page to draw an update before sending the next one anyway
 
 # Shared by both modules below: one compiled bundle per content key, kept on the page.  The code
-# itself travels once, in the preloader's state; a figure names the preloader's model.
-_COMPILE_ONCE = r"""
+# itself travels once, in the preloader's state; a figure names the preloader's model.  Both start
+# with anywidget's longer load limit (see `initlimit`).
+_COMPILE_ONCE = RELAX_INIT_LIMIT + r"""
 const bundles = (globalThis.__workbookPlotlyBundles ??= new Map());
 function compile(key, code) {
   const url = URL.createObjectURL(new Blob([code], { type: "text/javascript" }));

@@ -65,6 +65,8 @@ CONSOLE_ERROR_ALLOW: list[tuple[str, str]] = [
 
 SCRATCH_LAB = "browser_test_lab.ipynb"  # written into the served copy, never into notebooks/
 PROJECTOR_LAB = "browser_test_projector.ipynb"  # the same lab in projector mode
+BUSY_PAGE_LAB = "browser_test_busy_page.ipynb"  # a lab made while the page is busy (test waits for BUSY_PAGE_GO)
+BUSY_PAGE_GO = "busy-page-go"  # the file the test writes once the page is busy
 PROJECTOR_SCREENSHOT = REPO / "docs" / "lab-projector.png"
 SNAPSHOT_JS = Path(__file__).with_name("snapshot.js").read_text()
 
@@ -114,13 +116,18 @@ def _free_port() -> int:
 def _write_scratch_labs(folder: Path) -> None:
     """One-lab notebooks, so TrainingLab is tested in the browser independently of any chapter: one
     that imports the workbook in the lab's own cell (its figures are the first the page sees, so
-    plotly's code arrives with them), and one in projector mode, trained once."""
+    plotly's code arrives with them), one in projector mode, trained once, and one whose lab is
+    made only once the test has made the page busy (it waits for the file BUSY_PAGE_GO)."""
     import nbformat
     lab = ("lab = w.TrainingLab(w.RunConfig(epochs=30), controls=(\"activation\", \"depth\", \"learning_rate\", \"epochs\"))\n"
            "lab")
+    wait_for_go = ("import time\nfrom pathlib import Path\n"
+                   f"while not Path({BUSY_PAGE_GO!r}).exists():\n    time.sleep(0.1)")
     for name, cells in ((SCRATCH_LAB, ["import widgets as w\n" + lab]),
                         (PROJECTOR_LAB, ["import widgets as w\nw.presentation(True)", lab,
-                                         "lab.run();  # trained, so the projector view shows real curves"])):
+                                         "lab.run();  # trained, so the projector view shows real curves"]),
+                        (BUSY_PAGE_LAB, ["import widgets as w", wait_for_go, lab,
+                                         "lab.code_view.show()\nlab.run();"])):
         nb = nbformat.v4.new_notebook()
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
                                      "language": "python"}
@@ -321,14 +328,24 @@ class NotebookPage:
         error is shown (JupyterLab's Run All stops at the first error), with the error's text.
         """
         start = time.monotonic()
+        self.start_run(menu_item)
+        self.wait_for_cells(until, timeout - (time.monotonic() - start))
+        return time.monotonic() - start
+
+    def start_run(self, menu_item: str = "Run All Cells") -> None:
+        """Choose a Run-menu item and wait until a cell shows it has started (without waiting for the end)."""
         self.menu("Run", menu_item)
         self._wait_for_start(menu_item)
+
+    def wait_for_cells(self, until: Optional[int] = None, timeout: float = NOTEBOOK_TIMEOUT) -> None:
+        """Wait until code cells [0, until) all show a count (see `run_cells`)."""
+        start = time.monotonic()
         idle_with_error = 0
         while True:
             states = self.prompts()[:until]
             idle = self.kernel_idle()
             if idle and all(s.isdigit() for s in states):
-                return time.monotonic() - start
+                return
             if idle and "*" not in states and self.error_outputs():
                 idle_with_error += 1
                 if idle_with_error >= 3:
