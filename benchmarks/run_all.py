@@ -17,9 +17,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 FULL = [["training_overhead.py", "--pairs", "7"], ["lab_latency.py", "--repeats", "5"],
-        ["memory.py", "--runs", "30"], ["import_time.py", "--repeats", "5"], ["time_notebooks.py"]]
+        ["browser_latency.py", "--repeats", "5"], ["memory.py", "--runs", "30"],
+        ["import_time.py", "--repeats", "5"], ["time_notebooks.py"]]
 QUICK = [["training_overhead.py", "--pairs", "5"], ["lab_latency.py", "--repeats", "3"],
-         ["memory.py", "--runs", "30"], ["import_time.py", "--repeats", "3"]]
+         ["browser_latency.py", "--repeats", "3"], ["memory.py", "--runs", "30"],
+         ["import_time.py", "--repeats", "3"]]
 
 
 def main() -> None:

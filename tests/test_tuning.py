@@ -90,11 +90,13 @@ def test_spread_table_has_one_row_per_seed(search):
     assert {"units", "activation", "best val_accuracy"} <= set(table.columns)
 
 
-def test_retrain_scores_are_seeded(search):
+def test_retrain_scores_are_seeded_and_scored_like_trials(search):
     first = tuning.retrain_scores(build_small, search.best_hyperparameters, MOONS, seeds=[3, 4], epochs=2)
     again = tuning.retrain_scores(build_small, search.best_hyperparameters, MOONS, seeds=[3], epochs=2)
     assert list(first.index) == [3, 4]
-    assert first[3] == again[3]
+    assert first.loc[3].equals(again.loc[3])
+    # a trial's score is its best epoch: never below the final epoch's
+    assert (first["best epoch"] >= first["final epoch"]).all()
 
 
 def test_parallel_coordinates_has_an_axis_per_hyperparameter_and_text_ticks(search):

@@ -54,18 +54,23 @@ def progress():
     return table()
 
 
-def _prepare_page() -> None:
-    """In a Jupyter kernel, give widgets time to load on a busy page (see `initlimit`) and send
-    plotly's front-end code to the page once the importing cell ends, so that the first live figure
-    finds it compiled (see `livefigure`); outside a kernel nothing happens."""
+def _kernel_shell() -> Any:
+    """The IPython shell of the Jupyter kernel this runs in, or None (a script, a test, a terminal)."""
     import sys
     if "ipykernel" not in sys.modules:
-        return
+        return None
     from IPython import get_ipython
     shell = get_ipython()
-    if shell is None or not hasattr(shell, "kernel"):
-        return
+    return shell if shell is not None and hasattr(shell, "kernel") else None
+
+
+def _prepare_kernel(shell: Any) -> None:
+    """Report the chapters' failed checks readably (see `failed_checks`), give widgets time to load
+    on a busy page (see `initlimit`), and send plotly's front-end code to the page once the
+    importing cell ends, so that the first live figure finds it compiled (see `livefigure`)."""
+    from .failed_checks import install
     from .initlimit import show_on_page
+    install(shell)
     show_on_page()
 
     def preload_once(*_args: Any) -> None:
@@ -79,4 +84,5 @@ def _prepare_page() -> None:
     shell.events.register("post_run_cell", preload_once)
 
 
-_prepare_page()
+if (_shell := _kernel_shell()) is not None:
+    _prepare_kernel(_shell)
