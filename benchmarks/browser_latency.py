@@ -80,6 +80,8 @@ def measure(repeats: int, throttle: float) -> list[dict]:
             results = []
             for index in range(repeats):
                 marks = page.evaluate(CLICK_AND_WATCH, lab.element_handle())
+                if None in (marks["changed"], marks["epoch1"], marks["done"]):
+                    raise SystemExit(f"click {index + 1}: the lab did not finish within 120 s on the page: {marks}")
                 print(f"  click {index + 1}: first trace change {marks['changed']:.0f} ms, epoch 1 drawn "
                       f"{marks['epoch1']:.0f} ms, run over {marks['done'] / 1000:.1f} s ({marks['status'].strip()})",
                       flush=True)

@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/run_all.py [--quick]
 
 Run it on an otherwise idle machine; it takes about 20 minutes (--quick: fewer repeats, no
-notebooks, about 5).
+notebooks and no browser, about 5).  The full run needs what the browser tests need (Chromium,
+Playwright) for `browser_latency.py`.
 """
 
 from __future__ import annotations
@@ -20,8 +21,7 @@ FULL = [["training_overhead.py", "--pairs", "7"], ["lab_latency.py", "--repeats"
         ["browser_latency.py", "--repeats", "5"], ["memory.py", "--runs", "30"],
         ["import_time.py", "--repeats", "5"], ["time_notebooks.py"]]
 QUICK = [["training_overhead.py", "--pairs", "5"], ["lab_latency.py", "--repeats", "3"],
-         ["browser_latency.py", "--repeats", "3"], ["memory.py", "--runs", "30"],
-         ["import_time.py", "--repeats", "3"]]
+         ["memory.py", "--runs", "30"], ["import_time.py", "--repeats", "3"]]
 
 
 def main() -> None:

@@ -18,18 +18,21 @@ from __future__ import annotations
 
 import ast
 import linecache
+import sys
 import textwrap
 from types import FrameType, TracebackType
 from typing import Any, Iterator, Optional
 
-READ_ONLY_CALLS = frozenset({"final", "max", "min", "mean", "median", "sum", "abs", "len", "float", "int", "values", "keys",
-                             "round", "all", "any", "nunique", "item", "isfinite", "isnan", "count", "std"})
-SAFE_NODES = (ast.Name, ast.Attribute, ast.Subscript, ast.Constant, ast.Load, ast.Slice, ast.BinOp,
-              ast.UnaryOp, ast.operator, ast.unaryop, ast.Tuple, ast.List, ast.keyword, ast.Call)
-ADVICE = ("This check states what the text above found, with the settings the chapter ships with. With the "
-          "settings now in this notebook it does not hold. If you changed something on purpose, the values "
-          "above are what your change did: compare them with the text. To see the chapter's own result "
-          "again, undo the change, or use Kernel > Restart Kernel and Run All Cells.")
+READ_ONLY_CALLS = frozenset({
+    "final", "max", "min", "mean", "median", "sum", "std", "abs", "len", "float", "int", "round", "all", "any",
+    "nunique", "item", "isfinite", "isnan", "count", "values", "keys", "allclose", "isclose", "array_equal",
+    "between", "eq", "equals"})
+SAFE_NODES = (ast.Name, ast.Attribute, ast.Subscript, ast.Constant, ast.Load, ast.Slice, ast.BinOp, ast.UnaryOp,
+              ast.Compare, ast.operator, ast.unaryop, ast.cmpop, ast.Tuple, ast.List, ast.keyword, ast.Call)
+ADVICE = ("A check states what should hold here; a chapter's checks hold for the settings it ships with. If "
+          "you changed a setting above this cell, the check tells you the claim did not hold for your "
+          "settings{values}. To see the chapter's own result again, undo the change, or use "
+          "Kernel > Restart Kernel and Run All Cells.")
 VALUE_WIDTH = 160
 
 
@@ -45,7 +48,8 @@ def _is_read_only(expr: ast.AST) -> bool:
 
 
 def _parts(test: ast.expr) -> Iterator[ast.expr]:
-    """The operands a reader wants to see: both sides of comparisons, each term of and/or/not."""
+    """The pieces a reader wants to see: both sides of comparisons, each term of and/or/not, and the
+    receiver and arguments of a call such as `np.allclose(a, b)` or `(x == y).all()`."""
     if isinstance(test, ast.BoolOp):
         for value in test.values:
             yield from _parts(value)
@@ -55,6 +59,16 @@ def _parts(test: ast.expr) -> Iterator[ast.expr]:
         for operand in (test.left, *test.comparators):
             if not isinstance(operand, ast.Constant):
                 yield operand
+    elif isinstance(test, ast.Call):
+        receiver = test.func.value if isinstance(test.func, ast.Attribute) else None
+        # `np.allclose(a, b)`: the arguments matter, not the module; `flags.all()`: the receiver does
+        pieces = [*([receiver] if receiver is not None and not (isinstance(receiver, ast.Name) and test.args) else []),
+                  *test.args]
+        for piece in pieces:
+            if isinstance(piece, (ast.Compare, ast.BoolOp, ast.Call, ast.UnaryOp)):
+                yield from _parts(piece)
+            elif not isinstance(piece, ast.Constant):
+                yield piece
     elif not isinstance(test, ast.Constant):
         yield test
 
@@ -77,47 +91,66 @@ def _failing_assert(source: str, line: int) -> Optional[ast.Assert]:
     return found[-1] if found else None
 
 
-def _cell_frame(tb: Optional[TracebackType], user_ns: dict) -> Optional[tuple[FrameType, int]]:
-    """The innermost frame of the traceback if it runs the learner's own code (the notebook's namespace)."""
-    last = None
+def _user_frames(tb: Optional[TracebackType], user_ns: dict) -> list[tuple[FrameType, int]]:
+    """The frames of the learner's own code (the notebook's namespace), outermost first; none when the
+    assertion itself was raised elsewhere (a library)."""
+    frames = []
     while tb is not None:
-        last = (tb.tb_frame, tb.tb_lineno)
+        frames.append((tb.tb_frame, tb.tb_lineno))
         tb = tb.tb_next
-    return last if last is not None and last[0].f_globals is user_ns else None
+    if not frames or frames[-1][0].f_globals is not user_ns:
+        return []
+    return [(frame, line) for frame, line in frames if frame.f_globals is user_ns]
+
+
+def _message(value: AssertionError) -> Optional[str]:
+    message = value.args[0] if value.args else None
+    if message is None or (isinstance(message, str) and not message.strip()):
+        return None
+    return str(message)
 
 
 def explain(value: AssertionError, tb: Optional[TracebackType], user_ns: dict) -> Optional[list[str]]:
     """The report for an `assert` that failed in the learner's own code, or None for any other one."""
-    found = _cell_frame(tb, user_ns)
-    if found is None:
+    frames = _user_frames(tb, user_ns)
+    if not frames:
         return None
-    frame, line = found
+    frame, line = frames[-1]
     filename = frame.f_code.co_filename
     source = "".join(linecache.getlines(filename))
     node = _failing_assert(source, line) if source else None
     if node is None:
         return None
-    lines = [f"Check failed, line {node.lineno} of this cell:", "",
+    where = "this cell" if filename == frames[0][0].f_code.co_filename else "the cell that defines it"
+    lines = [f"Check failed, line {node.lineno} of {where}:", "",
              textwrap.indent(ast.get_source_segment(source, node) or "", "    "), ""]
+    shown = {}
     for part in _parts(node.test):
-        if not _is_read_only(part):
+        text = ast.unparse(part)
+        if text in shown or not _is_read_only(part):
             continue
         try:
-            shown = _show(eval(compile(ast.Expression(part), filename, "eval"), frame.f_globals, frame.f_locals))
+            shown[text] = _show(eval(compile(ast.Expression(part), filename, "eval"), frame.f_globals, frame.f_locals))
         except Exception:  # a part that cannot be recomputed is left out of the report
             continue
-        lines.append(f"    {ast.unparse(part)} = {shown}")
-    if value.args and value.args[0] not in (None, ""):
-        lines += ["", "What the check expected:", textwrap.indent(str(value.args[0]), "    ")]
-    lines += ["", *textwrap.wrap(ADVICE, 100)]
+    lines += [f"    {text} = {value_text}" for text, value_text in shown.items()]
+    message = _message(value)
+    if message is not None:
+        lines += ["", "The check's message:", textwrap.indent(message, "    ")]
+    values = " (the values above are what your settings produced)" if shown else ""
+    lines += ["", *textwrap.wrap(ADVICE.format(values=values), 100)]
     return lines
 
 
 def _on_assertion(shell: Any, etype: type, value: BaseException, tb: Optional[TracebackType],
                   tb_offset: Optional[int] = None) -> list[str]:
-    report = explain(value, tb, shell.user_ns) if isinstance(value, AssertionError) else None
+    try:
+        report = explain(value, tb, shell.user_ns) if isinstance(value, AssertionError) else None
+    except Exception:  # never lose the error itself: fall back to the usual traceback
+        report = None
     stb = ([f"AssertionError: {report[0]}", *report[1:]] if report is not None
            else shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset))
+    sys.last_type, sys.last_value, sys.last_traceback = etype, value, tb  # %debug still works
     shell._showtraceback(etype, value, stb)  # an error output, as for any exception
     return stb
 

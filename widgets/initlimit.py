@@ -16,7 +16,8 @@ The first anywidget a page loads cannot lengthen its own limit, so `show_on_page
 as a script in the output of the cell that imports the workbook, before any widget exists (JupyterLab
 runs scripts in the outputs of cells run in this session, and drops them from untrusted notebooks
 without a word).  Every workbook widget module also starts with the snippet, for front ends that do
-not run output scripts: there, the first widget module to load protects the ones after it.
+not run output scripts, and for a page reloaded while the kernel runs on (`import widgets` is not
+run again there): the first widget module to load then protects the ones after it.
 """
 
 from __future__ import annotations

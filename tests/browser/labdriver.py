@@ -126,7 +126,8 @@ def _write_scratch_labs(folder: Path) -> None:
     for name, cells in ((SCRATCH_LAB, ["import widgets as w\n" + lab]),
                         (PROJECTOR_LAB, ["import widgets as w\nw.presentation(True)", lab,
                                          "lab.run();  # trained, so the projector view shows real curves"]),
-                        (BUSY_PAGE_LAB, ["import widgets as w", wait_for_go, lab,
+                        (BUSY_PAGE_LAB, ["import widgets as w\nimport keras  # TensorFlow loaded before the wait",
+                                         wait_for_go, lab,
                                          "lab.code_view.show()\nlab.run();"])):
         nb = nbformat.v4.new_notebook()
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
