@@ -54,9 +54,8 @@ def check_adagrad_rate(answer: Any) -> Feedback:
                             "the exercise asks for the smallest rate, to within a factor of two.")
         return Feedback(True, said + f" Half of it ends {half.gap:.3g} above the minimum. AdaGrad's rate only "
                         "falls, so it has to start high enough that what is left of it still carries the weights "
-                        "to the bottom. Its step is about the rate "
-                        "times the gradient's sign at first, so a large start is also safe: the claim "
-                        "\"AdaGrad stops too early\" holds for a given rate, not for AdaGrad as such.")
+                        "to the bottom, as your rate does and half of it does not: the claim \"AdaGrad stops too "
+                        "early\" holds for a given starting rate, not for AdaGrad as such.")
     return Feedback(False, said + f" The exercise asks for a gap of at most {ADAGRAD_GAP:g}.")
 
 
