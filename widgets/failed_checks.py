@@ -62,13 +62,9 @@ def _parts(test: ast.expr) -> Iterator[ast.expr]:
     elif isinstance(test, ast.Call):
         receiver = test.func.value if isinstance(test.func, ast.Attribute) else None
         # `np.allclose(a, b)`: the arguments matter, not the module; `flags.all()`: the receiver does
-        pieces = [*([receiver] if receiver is not None and not (isinstance(receiver, ast.Name) and test.args) else []),
-                  *test.args]
-        for piece in pieces:
-            if isinstance(piece, (ast.Compare, ast.BoolOp, ast.Call, ast.UnaryOp)):
-                yield from _parts(piece)
-            elif not isinstance(piece, ast.Constant):
-                yield piece
+        shows_receiver = receiver is not None and not (isinstance(receiver, ast.Name) and test.args)
+        for piece in ([receiver] if shows_receiver else []) + test.args:
+            yield from _parts(piece)
     elif not isinstance(test, ast.Constant):
         yield test
 

@@ -9,9 +9,9 @@ three to five figures at once, so on a slow CPU (or a busy one) the figures stay
 A `LiveFigure` sends a small module instead, whose set-up returns at once (edits that arrive before
 plotly is ready are kept and replayed), and which refits the figure whenever its box's width differs
 from the width plotly drew at.  It also hears plotly's "drawn" reply, so a live view can hold back
-redraws while the page is still drawing (`page_is_behind`).  The bundle travels once per kernel, in the state of
-an invisible preloader widget; the page compiles it once per content key and every figure reuses
-the compiled module, ready at once.  `preload()` creates the preloader ahead of any figure, so
+redraws while the page is still drawing (`page_is_behind`).  The bundle travels once per kernel, in
+the state of an invisible preloader widget; the page compiles it once per content key and every
+figure reuses the compiled module, ready at once.  `preload()` creates the preloader ahead of any figure, so
 even the first lab's figures find the bundle compiled: `import widgets` calls it after the first
 cell that runs in a kernel.
 """
