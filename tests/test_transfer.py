@@ -6,6 +6,7 @@ import pytest
 
 from standalone import exec_without_widgets
 from widgets import panel, transfer_fit
+from widgets.data import load_dataset
 from widgets import transfer as T
 
 
@@ -41,6 +42,15 @@ def test_digit_task_rejects_bad_label_counts(labels):
 def test_digit_task_rejects_bad_digit_lists(digits):
     with pytest.raises(ValueError, match="digits"):
         T.digit_task(digits)
+
+
+def test_loop_task_labels_every_training_digit_by_its_closed_loop():
+    images, labels = T.loop_task()
+    digits = load_dataset("digits", standardize=False)
+    np.testing.assert_allclose(images, digits.x_train / T.PIXEL_MAX)
+    y_tr = digits.y_train
+    assert set(labels.tolist()) == {0, 1} and labels.dtype == np.int32
+    np.testing.assert_array_equal(labels == 1, np.isin(y_tr, T.LOOP_DIGITS))
 
 
 def test_rotation_task_turns_each_image_four_ways_with_free_labels():
@@ -161,14 +171,30 @@ def test_pretrained_source_learned_its_task():
     assert T.accuracy(base, source.x_val, source.y_val) > 0.95
 
 
-def test_freeze_table_has_one_column_per_start():
-    table = T.freeze_table(sources=("digits 0-4",), labels_per_class=(2, None), frozen=(0, 3), seeds=(0,), steps=20)
-    assert list(table.index) == [2, "all"]
-    assert list(table.columns) == [("scratch", 0), ("digits 0-4", 0), ("digits 0-4", 3)]
-    assert ((table >= 0) & (table <= 1)).all().all()
-    fig = T.freeze_figure(table)
+def test_freeze_table_has_one_column_per_start_and_a_row_per_seed():
+    runs = T.freeze_table(sources=("digits 0-4",), labels_per_class=(2, None), frozen=(0, 3), seeds=(0, 1), steps=20)
+    assert list(runs.index) == [(2, 0), (2, 1), ("all", 0), ("all", 1)]
+    assert list(runs.columns) == [("scratch", 0), ("digits 0-4", 0), ("digits 0-4", 3)]
+    assert ((runs >= 0) & (runs <= 1)).all().all()
+    assert runs.loc[(2, 0), ("scratch", 0)] == T.transfer_run("none", 2, 0, steps=20, seed=0, points=1).val_accuracy
+    mean, spread = T.freeze_summary(runs)
+    assert list(mean.index) == [2, "all"]
+    np.testing.assert_allclose(mean.loc[2], runs.loc[2].mean())
+    np.testing.assert_allclose(spread.loc["all"], runs.loc["all"].max() - runs.loc["all"].min())
+    fig = T.freeze_figure(runs)
     assert fig.layout.title.text and fig.layout.yaxis.title.text
     assert {trace.name for trace in fig.data} == {"body from digits 0-4", "from scratch"}
+    bars = [trace for trace in fig.data if trace.type == "bar"]
+    assert all(trace.error_y.array is not None for trace in bars)  # the seeds' range is drawn
+
+
+def test_compare_starts_pairs_the_starts_by_seed():
+    table = T.compare_starts({"scratch": dict(source="none", frozen=0), "loops": dict(source="loops", frozen=3)},
+                             labels_per_class=1, seeds=(0, 2), steps=20)
+    assert list(table.index) == [0, 2] and list(table.columns) == ["scratch", "loops"]
+    assert table.loc[2, "loops"] == T.transfer_run("loops", 1, 3, steps=20, seed=2, points=1).val_accuracy
+    fig = T.seeds_figure(table, "title")
+    assert [trace.name for trace in fig.data] == ["seed 0", "seed 2", "mean of 2 seeds"]
 
 
 # -- figures and lab ---------------------------------------------------------------------------------
@@ -211,7 +237,8 @@ def test_lab_runs_draws_earlier_runs_faded_and_validates_settings():
 
 
 @pytest.mark.parametrize("source, labels, frozen, fine_tune", [
-    ("none", 2, 0, 10), ("digits 0-4", 3, 3, 0), ("autoencoder", None, 2, 10), ("rotation", 1, 1, 0)])
+    ("none", 2, 0, 10), ("digits 0-4", 3, 3, 0), ("autoencoder", None, 2, 10), ("rotation", 1, 1, 0),
+    ("loops", 2, 3, 10)])
 def test_transfer_code_runs_as_plain_keras_on_the_labs_data_and_freezes(source, labels, frozen, fine_tune):
     script = exec_without_widgets(T.transfer_code(source, labels, frozen, fine_tune, steps=20, pretrain_steps=30))
     task = T.digit_task(T.TARGET_DIGITS, labels, seed=0)

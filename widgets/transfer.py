@@ -2,9 +2,10 @@
 
 There is nothing to download: a small network is pretrained on scikit-learn's hand-written digits
 0-4 (the "source" task), and its hidden layers are reused for digits 5-9 with only a few labels
-(the "target" task).  Two other ways of pretraining need no labels of the target task at all: an
-autoencoder trained to reproduce the images, and an auxiliary task whose labels cost nothing (how
-far an image was rotated).
+(the "target" task).  A coarser task that needs the same strokes (does a digit have a closed
+loop?) shows reuse helping.  Two other ways of pretraining need no labels of the target task at
+all: an autoencoder trained to reproduce the images, and an auxiliary task whose labels cost
+nothing (how far an image was rotated).
 
 Every network here has the same body so layers can be swapped between them: `HIDDEN_UNITS` Dense
 ReLU layers named `hidden_1`, `hidden_2`, ... (hidden_1 nearest the input), then a head.
@@ -25,22 +26,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from .transfer_experiments import PRETRAINING, TransferResult, freeze_table, pretrained, transfer_run
-from .transfer_figures import curves_figure, digit_images, freeze_figure, image_grid
+from .transfer_experiments import (PRETRAINING, TransferResult, compare_starts, freeze_summary, freeze_table,
+                                   pretrained, transfer_run)
+from .transfer_figures import curves_figure, digit_images, freeze_figure, image_grid, seeds_figure
 from .transfer_fit import BATCH_SIZE, POINTS, STEPS_PER_CALL, accuracy, fit, fit_cached
 from .transfer_models import (AUTOENCODER_NOISE, FINE_TUNE_RATE, HIDDEN_UNITS, LEARNING_RATE, build_autoencoder,
                               build_classifier, check_frozen, compile_classifier, hidden_layers, reuse, set_frozen)
 from .transfer_script import transfer_code
-from .transfer_tasks import IMAGE_SIDE, PIXEL_MAX, SOURCE_DIGITS, TARGET_DIGITS, digit_task, rotation_task
+from .transfer_tasks import (IMAGE_SIDE, LOOP_DIGITS, PIXEL_MAX, SOURCE_DIGITS, TARGET_DIGITS, digit_task, loop_task,
+                             rotation_task)
 
 _LAB_NAMES = ("TransferLab", "LAB_PRESETS", "LABEL_COUNTS")
 
 __all__ = ["AUTOENCODER_NOISE", "BATCH_SIZE", "FINE_TUNE_RATE", "HIDDEN_UNITS", "IMAGE_SIDE", "LEARNING_RATE",
-           "PIXEL_MAX", "POINTS", "PRETRAINING", "SOURCE_DIGITS", "STEPS_PER_CALL", "TARGET_DIGITS",
+           "LOOP_DIGITS", "PIXEL_MAX", "POINTS", "PRETRAINING", "SOURCE_DIGITS", "STEPS_PER_CALL", "TARGET_DIGITS",
            "TransferResult", "accuracy", "build_autoencoder", "build_classifier", "check_frozen",
-           "compile_classifier", "curves_figure", "digit_images", "digit_task", "fit", "fit_cached",
-           "freeze_figure", "freeze_table", "hidden_layers", "image_grid", "pretrained", "reuse",
-           "rotation_task", "set_frozen", "transfer_code", "transfer_run", *_LAB_NAMES]
+           "compare_starts", "compile_classifier", "curves_figure", "digit_images", "digit_task", "fit", "fit_cached",
+           "freeze_figure", "freeze_summary", "freeze_table", "hidden_layers", "image_grid", "loop_task", "pretrained", "reuse",
+           "rotation_task", "seeds_figure", "set_frozen", "transfer_code", "transfer_run", *_LAB_NAMES]
 
 
 def __getattr__(name: str) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from typing import Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 import keras
 import numpy as np
@@ -13,7 +13,7 @@ import pandas as pd
 from .transfer_fit import POINTS, fit_cached
 from .transfer_models import (FINE_TUNE_RATE, LEARNING_RATE, build_autoencoder, build_classifier, reuse,
                               set_frozen)
-from .transfer_tasks import SOURCE_DIGITS, TARGET_DIGITS, digit_task, rotation_task
+from .transfer_tasks import SOURCE_DIGITS, TARGET_DIGITS, digit_task, loop_task, rotation_task
 
 
 @functools.lru_cache(maxsize=None)
@@ -22,6 +22,8 @@ def _pretrained_cache(kind: str, steps: int, seed: int) -> keras.Model:
     if kind == "digits 0-4":
         source = digit_task(SOURCE_DIGITS, seed=seed)
         model, x, y = build_classifier(len(SOURCE_DIGITS), seed=seed), source.x_train, source.y_train
+    elif kind == "loops":
+        (x, y), model = loop_task(), build_classifier(2, seed=seed)
     elif kind == "autoencoder":
         model, x, y = build_autoencoder(seed=seed), target_images, target_images
     else:  # "rotation"
@@ -33,6 +35,7 @@ def _pretrained_cache(kind: str, steps: int, seed: int) -> keras.Model:
 
 PRETRAINING = {
     "digits 0-4": "a classifier trained on all labelled images of digits 0-4 (another task)",
+    "loops": "a classifier of whether a digit has a closed loop (0, 6, 8, 9), trained on all ten digits",
     "autoencoder": "a denoising autoencoder trained on the digits 5-9 images without their labels",
     "rotation": "a classifier of how far each digits 5-9 image was turned (labels made for free)",
 }
@@ -104,20 +107,43 @@ def transfer_run(source: str = "digits 0-4", labels_per_class: Optional[int] = 1
     return TransferResult(source, labels_per_class, frozen, int(fine_tune_steps), curve, model)
 
 
+def compare_starts(starts: Mapping[str, Mapping[str, Any]], labels_per_class: Optional[int] = 2,
+                   seeds: Sequence[int] = (0, 1, 2), steps: int = 200) -> pd.DataFrame:
+    """Final validation accuracy of several ways to start, paired by seed (one row per seed).
+
+    starts: a name per way of starting, mapped to `transfer_run` arguments (source, frozen,
+    fine_tune_steps, learning_rate, ...).  Within a row every start sees the same labelled images and
+    batch order, so the differences along a row are the effect of the start, not of the draw.
+    """
+    rows = {seed: {name: transfer_run(labels_per_class=labels_per_class, steps=steps, seed=seed, points=1,
+                                      **kwargs).val_accuracy
+                   for name, kwargs in starts.items()} for seed in seeds}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("seed")
+
+
 def freeze_table(sources: Sequence[str] = ("digits 0-4", "autoencoder"),
                  labels_per_class: Sequence[Optional[int]] = (1, 10, None), frozen: Sequence[int] = (0, 1, 2, 3),
-                 seeds: Sequence[int] = (0, 1), steps: int = 200) -> pd.DataFrame:
-    """Validation accuracy on digits 5-9 per label count (rows) and way of starting (columns).
+                 seeds: Sequence[int] = (0, 1, 2), steps: int = 200) -> pd.DataFrame:
+    """Validation accuracy on digits 5-9 per label count and seed (rows) and way of starting (columns).
 
     Columns are (source, layers frozen): ("scratch", 0) trains the network from random weights;
     (source, k) reuses that pretrained body with its first k layers fixed and a new output layer
-    (k = 0: everything is fine-tuned; k = all: only the output layer trains).  Each cell is the
-    mean over `seeds` (which labelled images, the new layers' initial weights, the batch order).
+    (k = 0: everything is fine-tuned; k = all: only the output layer trains).  Rows are
+    (labels per class, seed); a seed fixes the labelled images, the new layers' initial weights and
+    the batch order, the same for every column, so a row compares the starts paired.
+    `freeze_summary` gives the mean and the seed-to-seed range per label count.
     """
     settings = [("scratch", 0)] + [(source, k) for source in sources for k in frozen]
-    values = [[float(np.mean([transfer_run("none" if src == "scratch" else src, labels, k, steps=steps,
-                                           seed=seed, points=1).val_accuracy for seed in seeds]))
-               for src, k in settings] for labels in labels_per_class]
-    return pd.DataFrame(values,
-                        index=pd.Index(["all" if l is None else l for l in labels_per_class], name="labels per class"),
+    rows = {("all" if labels is None else labels, seed):
+            [transfer_run("none" if src == "scratch" else src, labels, k, steps=steps, seed=seed,
+                          points=1).val_accuracy for src, k in settings]
+            for labels in labels_per_class for seed in seeds}
+    return pd.DataFrame(list(rows.values()),
+                        index=pd.MultiIndex.from_tuples(list(rows), names=["labels per class", "seed"]),
                         columns=pd.MultiIndex.from_tuples(settings, names=["start from", "layers frozen"]))
+
+
+def freeze_summary(runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The mean over seeds of a `freeze_table`, and each cell's range (largest minus smallest seed)."""
+    by_count = runs.groupby(level="labels per class", sort=False)
+    return by_count.mean(), by_count.max() - by_count.min()

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from . import plots
-from .transfer_experiments import TransferResult
+from .transfer_experiments import TransferResult, freeze_summary
 from .transfer_tasks import IMAGE_SIDE
 
 
@@ -72,10 +72,15 @@ def curves_figure(results: Sequence[TransferResult], title: str = "Validation ac
     return plots.style(fig, title, "optimizer steps (batches of 32)", "validation accuracy (0-1)", height=420)
 
 
-def freeze_figure(table: pd.DataFrame) -> go.Figure:
-    """The `freeze_table` as bars: one panel per label count, bars per source and frozen depth,
-    training from scratch as a dashed line to beat."""
+def freeze_figure(runs: pd.DataFrame) -> go.Figure:
+    """A `freeze_table` as bars of the mean over seeds, whiskers from the lowest to the highest seed:
+    one panel per label count, bars per source and frozen depth, training from scratch as a dashed
+    line to beat."""
+    table, _ = freeze_summary(runs)
+    by_count = runs.groupby(level="labels per class", sort=False)
+    low, high = table - by_count.min(), by_count.max() - table
     counts = list(table.index)
+    seeds = runs.index.get_level_values("seed").nunique()
     fig = make_subplots(rows=1, cols=len(counts), shared_yaxes=True,
                         subplot_titles=[f"{c} label{'s' if c != 1 else ''} per class" for c in counts])
     sources = [s for s in table.columns.get_level_values(0).unique() if s != "scratch"]
@@ -86,6 +91,8 @@ def freeze_figure(table: pd.DataFrame) -> go.Figure:
             row = table.loc[count, source]
             fig.add_trace(go.Bar(x=[str(k) for k in row.index], y=row.values, name=f"body from {source}",
                                  marker=dict(color=looks[source][0], pattern=dict(shape=looks[source][1])),
+                                 error_y=dict(type="data", symmetric=False, array=high.loc[count, source].values,
+                                              arrayminus=low.loc[count, source].values, color="black"),
                                  showlegend=col == 1, legendgroup=source),
                           row=1, col=col)
         scratch = float(table.loc[count, ("scratch", 0)])
@@ -93,9 +100,23 @@ def freeze_figure(table: pd.DataFrame) -> go.Figure:
                                  mode="lines", line=dict(dash="dash", color="black"), name="from scratch",
                                  showlegend=col == 1, legendgroup="scratch"), row=1, col=col)
         fig.update_xaxes(title_text="layers frozen (from the input)", row=1, col=col)
-    low = float(np.nanmin(table.values))
-    fig.update_yaxes(range=[max(0.0, low - 0.05), 1.0])
-    plots.style(fig, "How much to freeze: validation accuracy on digits 5-9", "layers frozen (from the input)",
-                "validation accuracy (0-1)", height=400)
+    bottom = float(np.nanmin(runs.values))
+    fig.update_yaxes(range=[max(0.0, bottom - 0.05), 1.0])
+    plots.style(fig, f"How much to freeze: validation accuracy on digits 5-9 (mean of {seeds} seeds, whiskers: "
+                "lowest to highest)", "layers frozen (from the input)", "validation accuracy (0-1)", height=420)
     fig.update_layout(barmode="group")
     return fig
+
+
+def seeds_figure(table: pd.DataFrame, title: str) -> go.Figure:
+    """A `compare_starts` table: one line per seed across the starts, so paired runs read as a
+    slope, and the mean over seeds as a thick black line."""
+    fig = go.Figure()
+    starts = [str(name) for name in table.columns]
+    for index, (seed, row) in enumerate(table.iterrows()):
+        look = plots.categorical_style(index)  # colour, dash and marker: told apart without colour
+        fig.add_trace(go.Scatter(x=starts, y=row.values, mode="lines+markers", name=f"seed {seed}",
+                                 line=dict(look["line"], width=1.5), marker=dict(look["marker"], size=9)))
+    fig.add_trace(go.Scatter(x=starts, y=table.mean().values, mode="lines+markers", name=f"mean of {len(table)} seeds",
+                             line=dict(color="black", width=4), marker=dict(symbol="diamond", size=12, color="black")))
+    return plots.style(fig, title, "how the network starts", "validation accuracy (0-1)", height=420)

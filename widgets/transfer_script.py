@@ -10,7 +10,7 @@ from .data import SPLIT_SEED, VALIDATION_FRACTION
 from .transfer_experiments import PRETRAINING
 from .transfer_fit import BATCH_SIZE
 from .transfer_models import AUTOENCODER_NOISE, FINE_TUNE_RATE, HIDDEN_UNITS, LEARNING_RATE, check_frozen
-from .transfer_tasks import IMAGE_SIDE, PIXEL_MAX, TARGET_DIGITS
+from .transfer_tasks import IMAGE_SIDE, LOOP_DIGITS, PIXEL_MAX, TARGET_DIGITS
 
 
 _PRETRAINING_CODE = {
@@ -20,6 +20,12 @@ _PRETRAINING_CODE = {
         "x_pre, y_pre = x_train[source], y_train[source]",
         "pretrained = keras.Sequential([keras.Input(shape=(64,)), *body(), "
         "keras.layers.Dense(5, activation=\"softmax\")])",
+        "pretrain_loss = \"sparse_categorical_crossentropy\""],
+    "loops": [
+        "# Pretrain on a coarser task with cheap labels: does the digit have a closed loop?",
+        f"x_pre, y_pre = x_train, np.isin(y_train, {LOOP_DIGITS}).astype(\"int32\")  # all ten digits",
+        "pretrained = keras.Sequential([keras.Input(shape=(64,)), *body(), "
+        "keras.layers.Dense(2, activation=\"softmax\")])",
         "pretrain_loss = \"sparse_categorical_crossentropy\""],
     "autoencoder": [
         "# Pretrain without labels: a denoising autoencoder of the digits 5-9 images",

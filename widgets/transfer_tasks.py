@@ -1,4 +1,4 @@
-"""The digit tasks of chapter 09: a few labelled digits 5-9, digits 0-4, and a rotation task.
+"""The digit tasks of chapter 09: a few labelled digits 5-9, digits 0-4, loops, and a rotation task.
 
 Everything comes from scikit-learn's 8x8 hand-written digits through the workbook's fixed split;
 pixels are scaled to [0, 1] by the same factor for every task, as reused layers need.
@@ -15,6 +15,7 @@ from .data import Dataset, load_dataset
 
 SOURCE_DIGITS = (0, 1, 2, 3, 4)
 TARGET_DIGITS = (5, 6, 7, 8, 9)
+LOOP_DIGITS = (0, 6, 8, 9)  # digits drawn with a closed loop
 PIXEL_MAX = 16.0  # scikit-learn's digits are counts 0..16 of dark pixels in 4x4 blocks
 IMAGE_SIDE = 8
 
@@ -84,3 +85,14 @@ def rotation_task(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     turned = [np.rot90(square, k, axes=(1, 2)).reshape(len(images), -1) for k in range(4)]
     labels = np.repeat(np.arange(4, dtype=np.int32), len(images))
     return np.concatenate(turned), labels
+
+
+def loop_task() -> tuple[np.ndarray, np.ndarray]:
+    """A coarser task on every training image of all ten digits: does the digit have a closed loop?
+
+    Returns the images and the label 1 for the digits in `LOOP_DIGITS`, 0 for the others.  One
+    yes/no answer per image is cheaper to collect than the digit itself, and answering it needs
+    the strokes that also tell 5-9 apart, which is why its layers transfer (chapter 09).
+    """
+    x_tr, y_tr, _, _ = _digit_arrays()
+    return x_tr.astype(np.float32), np.isin(y_tr, LOOP_DIGITS).astype(np.int32)
