@@ -183,18 +183,22 @@ def test_freeze_table_has_one_column_per_start_and_a_row_per_seed():
     np.testing.assert_allclose(spread.loc["all"], runs.loc["all"].max() - runs.loc["all"].min())
     fig = T.freeze_figure(runs)
     assert fig.layout.title.text and fig.layout.yaxis.title.text
-    assert {trace.name for trace in fig.data} == {"body from digits 0-4", "from scratch"}
+    assert {trace.name for trace in fig.data} == {"body from digits 0-4", "from scratch (mean)",
+                                                  "from scratch, lowest to highest seed"}
     bars = [trace for trace in fig.data if trace.type == "bar"]
     assert all(trace.error_y.array is not None for trace in bars)  # the seeds' range is drawn
 
 
 def test_compare_starts_pairs_the_starts_by_seed():
-    table = T.compare_starts({"scratch": dict(source="none", frozen=0), "loops": dict(source="loops", frozen=3)},
+    table = T.compare_starts({"scratch": dict(source="none", frozen=0), "loops": dict(source="loops", frozen=3),
+                              "longer": dict(source="none", frozen=0, steps=40)},
                              labels_per_class=1, seeds=(0, 2), steps=20)
-    assert list(table.index) == [0, 2] and list(table.columns) == ["scratch", "loops"]
+    assert list(table.index) == [0, 2] and list(table.columns) == ["scratch", "loops", "longer"]
     assert table.loc[2, "loops"] == T.transfer_run("loops", 1, 3, steps=20, seed=2, points=1).val_accuracy
+    assert table.loc[0, "longer"] == T.transfer_run("none", 1, 0, steps=40, seed=0, points=1).val_accuracy
     fig = T.seeds_figure(table, "title")
     assert [trace.name for trace in fig.data] == ["seed 0", "seed 2", "mean of 2 seeds"]
+    assert fig.layout.title.text == "title" and fig.layout.yaxis.title.text
 
 
 # -- figures and lab ---------------------------------------------------------------------------------

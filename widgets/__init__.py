@@ -25,10 +25,11 @@ _LAZY = {
     "TrainingLab": "lab",
     "LiveFigure": "livefigure",
     "presentation": "projector",
+    "paired_verdict": "seeds",
 }
 _SUBMODULES = {"plots", "exercises", "initialization", "surfaces", "lr_finder", "transfer", "augment",
                "tuning", "diagnose", "sweep", "schedules", "probes", "controls", "livefigure",
-               "panel", "projector", "livefigures", "runner"}
+               "panel", "projector", "livefigures", "runner", "seeds"}
 
 __all__ = sorted([*_LAZY, "plots", "progress"])
 

@@ -112,11 +112,12 @@ def compare_starts(starts: Mapping[str, Mapping[str, Any]], labels_per_class: Op
     """Final validation accuracy of several ways to start, paired by seed (one row per seed).
 
     starts: a name per way of starting, mapped to `transfer_run` arguments (source, frozen,
-    fine_tune_steps, learning_rate, ...).  Within a row every start sees the same labelled images and
-    batch order, so the differences along a row are the effect of the start, not of the draw.
+    fine_tune_steps, learning_rate, and steps where a start differs from `steps`).  Within a row
+    every start sees the same labelled images and batch order, so the differences along a row are
+    the effect of the start, not of the draw.  The pretrained bodies are the same in every row.
     """
-    rows = {seed: {name: transfer_run(labels_per_class=labels_per_class, steps=steps, seed=seed, points=1,
-                                      **kwargs).val_accuracy
+    rows = {seed: {name: transfer_run(**{"labels_per_class": labels_per_class, "steps": steps, **kwargs},
+                                      seed=seed, points=1).val_accuracy
                    for name, kwargs in starts.items()} for seed in seeds}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("seed")
 

@@ -95,9 +95,14 @@ def freeze_figure(runs: pd.DataFrame) -> go.Figure:
                                               arrayminus=low.loc[count, source].values, color="black"),
                                  showlegend=col == 1, legendgroup=source),
                           row=1, col=col)
-        scratch = float(table.loc[count, ("scratch", 0)])
-        fig.add_trace(go.Scatter(x=[str(k) for k in table[sources[0]].columns], y=[scratch] * table[sources[0]].shape[1],
-                                 mode="lines", line=dict(dash="dash", color="black"), name="from scratch",
+        depths = [str(k) for k in table[sources[0]].columns]
+        scratch = runs.loc[count, ("scratch", 0)]
+        fig.add_trace(go.Scatter(x=depths + depths[::-1], y=[scratch.max()] * len(depths) + [scratch.min()] * len(depths),
+                                 fill="toself", fillcolor="rgba(0, 0, 0, 0.08)", line=dict(width=0), hoverinfo="skip",
+                                 name="from scratch, lowest to highest seed", showlegend=col == 1,
+                                 legendgroup="scratch range"), row=1, col=col)
+        fig.add_trace(go.Scatter(x=depths, y=[scratch.mean()] * len(depths), mode="lines",
+                                 line=dict(dash="dash", color="black"), name="from scratch (mean)",
                                  showlegend=col == 1, legendgroup="scratch"), row=1, col=col)
         fig.update_xaxes(title_text="layers frozen (from the input)", row=1, col=col)
     bottom = float(np.nanmin(runs.values))
