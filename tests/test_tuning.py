@@ -6,6 +6,7 @@ import os
 
 import keras
 import keras_tuner as kt
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -13,6 +14,8 @@ import widgets as w
 from widgets import tuning
 
 MOONS = w.load_dataset("moons", train_fraction=0.3)
+HELD, TEST = tuning.split_test_rows("moons", test_fraction=0.25)
+HELD = HELD.subset(0.4)  # a small search problem; the test rows keep their size
 
 
 def build_small(hp: kt.HyperParameters) -> keras.Model:
@@ -80,6 +83,126 @@ def test_hyperband_budget_counts_each_trials_own_epochs():
     assert set(result.table["epochs"]) <= {1, 2, 3}  # fresh trials of 1 or 3 epochs, resumed ones 2
     assert result.epochs_trained == result.table["epochs"].sum()
     assert len(result.table) > 3  # Hyperband tries many short runs first
+
+
+def test_split_test_rows_carves_fixed_test_rows_out_of_the_training_rows():
+    full = w.load_dataset("moons")
+    ds, test = tuning.split_test_rows("moons", test_fraction=0.25)
+    again_ds, again_test = tuning.split_test_rows("moons", test_fraction=0.25)
+    assert len(ds.x_train) + len(test) == len(full.x_train)
+    assert len(test) == int(np.ceil(0.25 * len(full.x_train)))
+    np.testing.assert_array_equal(test.x, again_test.x)              # the same rows every time
+    assert len(ds.x_val) == len(full.x_val) and ds.standardized
+    # stratified: both classes keep their share
+    assert abs(test.y.mean() - full.y_train.mean()) < 0.02
+    # scaled with the remaining training rows' statistics only
+    np.testing.assert_allclose(ds.x_train.mean(axis=0), 0, atol=1e-5)
+    np.testing.assert_allclose(ds.x_train.std(axis=0), 1, atol=1e-3)
+    assert np.abs(test.x.mean(axis=0)).max() > 1e-3                   # the test rows were not fitted
+    # no test row is also a training or validation row (all three scaled alike)
+    def rows(x):
+        return {tuple(r) for r in np.round(x, 5)}
+    assert not rows(test.x) & rows(ds.x_train) and not rows(test.x) & rows(ds.x_val)
+
+
+@pytest.mark.parametrize("fraction", [0, 1, 1.5, True, "0.2"])
+def test_split_test_rows_refuses_bad_fractions(fraction):
+    with pytest.raises(ValueError, match="test_fraction must be a number strictly between 0 and 1"):
+        tuning.split_test_rows("moons", test_fraction=fraction)
+
+
+@pytest.fixture(scope="module")
+def held_search() -> tuning.SearchResult:
+    return tuning.run_search(build_small, HELD, max_trials=3, epochs=3, batch_size=32, seed=0, test=TEST)
+
+
+def test_test_rows_are_scored_on_the_side_without_changing_the_search(held_search):
+    blind = tuning.run_search(build_small, HELD, max_trials=3, epochs=3, batch_size=32, seed=0,
+                              keep_best_model=False)
+    pd.testing.assert_frame_equal(blind.table, held_search.table)     # same trials, same scores
+    assert blind.test_scores is None and np.isnan(blind.best_test_score)
+    scores = held_search.test_scores
+    assert list(scores.index) == list(held_search.table.index)
+    assert scores.between(0, 1).all()
+    assert held_search.table[tuning.OBJECTIVE].idxmax() == held_search.best_trial
+
+
+def test_test_score_is_the_kept_models_accuracy(held_search):
+    model = held_search.best_model   # keras-tuner's kept model: the best epoch of the best trial
+    evaluated = model.evaluate(TEST.x, TEST.y, verbose=0, return_dict=True)["accuracy"]
+    assert abs(evaluated - held_search.best_test_score) < 1e-6
+    assert abs(tuning.accuracy(model, TEST) - evaluated) < 1e-6
+
+
+@pytest.mark.parametrize("kwargs", [dict(executions_per_trial=2), dict(method="hyperband")])
+def test_test_scores_follow_the_kept_model_with_executions_and_hyperband(kwargs):
+    result = tuning.run_search(build_small, HELD, max_trials=2, epochs=3, batch_size=32, seed=1, test=TEST,
+                               **kwargs)
+    assert len(result.test_scores) == len(result.table)
+    evaluated = result.best_model.evaluate(TEST.x, TEST.y, verbose=0, return_dict=True)["accuracy"]
+    assert abs(evaluated - result.best_test_score) < 1e-6
+
+
+def test_holdout_table_sets_the_winner_beside_the_others(held_search, search):
+    table = tuning.holdout_table([held_search], ["small"])
+    row = table.loc["small"]
+    assert row["winner val"] == held_search.best_score
+    assert row["winner test"] == held_search.best_test_score
+    assert row["winner drop"] == pytest.approx(row["winner val"] - row["winner test"])
+    others = held_search.table.index != held_search.best_trial
+    assert row["others test"] == pytest.approx(held_search.test_scores[others].mean())
+    assert row["others drop"] == pytest.approx(row["others val"] - row["others test"])
+    with pytest.raises(ValueError, match="without test rows"):
+        tuning.holdout_table([search])
+
+
+def test_holdout_figure_marks_winners_by_shape_and_labels_its_axes(held_search):
+    fig = tuning.holdout_figure([held_search], ["small"], "held out")
+    names = [trace.name for trace in fig.data]
+    assert names == ["test = validation", "trials that did not win", "each search's winner"]
+    assert fig.data[1].marker.symbol != fig.data[2].marker.symbol
+    assert len(fig.data[2].x) == 1 and len(fig.data[1].x) == len(held_search.table) - 1
+    assert "validation accuracy" in fig.layout.xaxis.title.text and "test accuracy" in fig.layout.yaxis.title.text
+    assert fig.layout.title.text == "held out"
+
+
+@pytest.mark.parametrize("max_epochs, factor", [(3, 3), (8, 3), (9, 3), (4, 2)])
+def test_hyperband_plan_is_keras_tuners_arithmetic(max_epochs, factor):
+    oracle = kt.oracles.HyperbandOracle(objective=tuning.OBJECTIVE, max_epochs=max_epochs, factor=factor)
+    plan = tuning.hyperband_plan(max_epochs, factor)
+    expected = [(b, r, oracle._get_size(b, r), oracle._get_epochs(b, r))
+                for b in range(oracle._get_num_brackets() - 1, -1, -1) for r in range(b + 1)]
+    assert list(zip(plan["bracket"], plan["round"], plan["trials"], plan["to epoch"])) == expected
+
+
+def test_hyperband_plan_matches_a_real_search():
+    plan = tuning.hyperband_plan(3, 3)
+    result = tuning.run_search(build_small, MOONS, method="hyperband", epochs=3, batch_size=64, seed=0,
+                               keep_best_model=False)
+    assert len(result.table) == plan["trials"].sum()
+    assert result.epochs_trained == plan["epochs trained"].sum()
+
+
+def test_hyperband_plan_refuses_bad_arguments():
+    with pytest.raises(ValueError, match="max_epochs must be a positive integer"):
+        tuning.hyperband_plan(0)
+    with pytest.raises(ValueError, match="factor must be an integer of at least 2"):
+        tuning.hyperband_plan(8, factor=1)
+
+
+def test_paired_scores_start_both_arms_from_the_same_state():
+    def adam(rate):
+        def build():
+            model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(8, activation="relu"),
+                                      keras.layers.Dense(1, activation="sigmoid")])
+            model.compile(optimizer=keras.optimizers.Adam(rate), loss="binary_crossentropy", metrics=["accuracy"])
+            return model
+        return build
+
+    table = tuning.paired_scores({"a": adam(1e-3), "b": adam(1e-3), "c": adam(3e-2)}, MOONS, seeds=[0, 1], epochs=2)
+    assert list(table.index) == [0, 1] and list(table.columns) == ["a", "b", "c"]
+    assert (table["a"] == table["b"]).all()        # identical arms, same seed: identical runs
+    assert table.to_numpy().min() > 0
 
 
 def test_spread_table_has_one_row_per_seed(search):

@@ -9,10 +9,17 @@ Everything a search draws at random is seeded from one number: the tuner's own s
 and Keras's weight initialization and shuffling (`keras.utils.set_random_seed`), so re-running a cell
 gives the same trials.  Budgets are counted in epochs trained, summed over all trials, so searches
 of different kinds (random, Bayesian, Hyperband) can be compared at the same cost.
+
+A search maximizes its score on the validation rows, so the winner's validation score is optimistic.
+`split_test_rows` sets aside test rows that no search sees, `run_search(..., test=...)` scores every
+trial's kept model on them in a side table the tuner never reads, and `holdout_table` sets each
+winner's validation score beside its test score.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import os
 import tempfile
 import time
@@ -22,16 +29,97 @@ from typing import Callable, Iterable, Optional, Sequence
 
 import keras
 import keras_tuner as kt
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from sklearn.exceptions import ConvergenceWarning
 
-from .data import Dataset
-from .plots import style
+from .data import SPLIT_SEED, Dataset, load_dataset
+from .plots import OKABE_ITO, style
 
 METHODS = ("random", "bayesian", "hyperband")
 OBJECTIVE = "val_accuracy"
 BuildFn = Callable[[kt.HyperParameters], keras.Model]
+
+
+@dataclass(frozen=True)
+class TestRows:
+    """Rows kept out of every search: features and labels, scaled like the search's training rows."""
+
+    x: np.ndarray
+    y: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+
+def split_test_rows(name: str, test_fraction: float = 0.25, seed: int = SPLIT_SEED) -> tuple[Dataset, TestRows]:
+    """A dataset whose training rows lose `test_fraction` of themselves to a test set no search sees.
+
+    The workbook's datasets come with training and validation rows only.  Here the training rows
+    (before scaling) are split once more, stratified and with a fixed seed, so the test rows are
+    the same on every run.  The remaining training rows alone fit the scaler that is then applied
+    to the training, validation and test rows: nothing about the test rows leaks into the search.
+    The validation rows are the dataset's usual ones.
+    """
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    if isinstance(test_fraction, bool) or not isinstance(test_fraction, float) or not 0 < test_fraction < 1:
+        raise ValueError(f"split_test_rows(test_fraction={test_fraction!r}): test_fraction must be a number "
+                         "strictly between 0 and 1")
+    raw = load_dataset(name, standardize=False)
+    stratify = raw.y_train if raw.task != "regression" else None
+    x_train, x_test, y_train, y_test = train_test_split(raw.x_train, raw.y_train, test_size=test_fraction,
+                                                        random_state=seed, stratify=stratify)
+    scaler = StandardScaler().fit(x_train)
+
+    def scale(x: np.ndarray) -> np.ndarray:
+        return np.asarray(scaler.transform(x), np.float32)
+
+    dataset = dataclasses.replace(raw, x_train=scale(x_train), y_train=y_train, x_val=scale(raw.x_val),
+                                  standardized=True)
+    return dataset, TestRows(scale(x_test), y_test)
+
+
+def accuracy(model: keras.Model, rows: TestRows) -> float:
+    """The model's accuracy on `rows` as Keras's "accuracy" metric computes it (a single sigmoid unit:
+    probability above 0.5 means class 1; several units: the largest wins), without compiling anything."""
+    probabilities = np.asarray(keras.ops.convert_to_numpy(model(rows.x, training=False)))
+    if probabilities.ndim == 1 or probabilities.shape[-1] == 1:
+        predicted = (probabilities.reshape(-1) > 0.5).astype(int)
+    else:
+        predicted = probabilities.argmax(axis=-1)
+    return float(np.mean(predicted == np.asarray(rows.y).reshape(-1)))
+
+
+class _KeptModelScorer(keras.callbacks.Callback):
+    """Scores a trial's model on the test rows whenever it reaches a new best validation score: the
+    epochs at which keras-tuner checkpoints the model it keeps (strictly better, over all executions
+    of the trial).  It writes nothing into the logs, so the tuner never sees the numbers.
+
+    keras-tuner deep-copies the search's callbacks for every trial; this one stays one object (its
+    scores must outlive the trial) and asks the tuner which trial is running.
+    """
+
+    def __init__(self, tuner: kt.Tuner, rows: TestRows):
+        super().__init__()
+        self.tuner, self.rows = tuner, rows
+        self.best: dict[str, float] = {}
+        self.scores: dict[str, float] = {}
+
+    def __deepcopy__(self, memo: dict) -> "_KeptModelScorer":
+        return self
+
+    def on_epoch_end(self, epoch: int, logs: Optional[dict] = None) -> None:
+        value = (logs or {}).get(OBJECTIVE)
+        running = list(self.tuner.oracle.ongoing_trials.values())
+        if value is None or len(running) != 1:
+            return
+        trial_id = running[0].trial_id
+        if value > self.best.get(trial_id, float("-inf")):
+            self.best[trial_id] = value
+            self.scores[trial_id] = accuracy(self.model, self.rows)
 
 
 @dataclass
@@ -48,6 +136,15 @@ class SearchResult:
     epochs_trained: int            # summed over all trials: the search's budget
     wall_time: float
     folder: str                    # the temporary project folder (already deleted)
+    best_trial: int = -1           # the winning trial's number (the table's index)
+    test_scores: Optional[pd.Series] = None  # per trial: its kept model's accuracy on the test rows
+
+    @property
+    def best_test_score(self) -> float:
+        """The winner's accuracy on the test rows (NaN when the search was given none)."""
+        if self.test_scores is None:
+            return float("nan")
+        return float(self.test_scores.loc[self.best_trial])
 
     def summary(self) -> str:
         """One line: method, trials, budget and the winner."""
@@ -87,7 +184,7 @@ def trials_table(tuner: kt.Tuner, epochs: int) -> pd.DataFrame:
 
 def run_search(build_fn: BuildFn, dataset: Dataset, *, method: str = "random", max_trials: int = 6,
                epochs: int = 8, batch_size: int = 64, seed: int = 0, keep_best_model: bool = True,
-               **tuner_kwargs) -> SearchResult:
+               test: Optional[TestRows] = None, **tuner_kwargs) -> SearchResult:
     """Run one keras-tuner search on `dataset` in a temporary folder and return what it found.
 
     method: "random" (RandomSearch), "bayesian" (BayesianOptimization) - both train `max_trials`
@@ -95,6 +192,9 @@ def run_search(build_fn: BuildFn, dataset: Dataset, *, method: str = "random", m
         which decides its own number of trials).
     seed: seeds the tuner's sampler and Keras (weights, shuffling), so a search repeats exactly.
     keep_best_model: load the winning model (with its best epoch's weights) before the folder goes.
+    test: rows the search never sees.  Every trial's kept model (its best epoch's weights, the model
+        keras-tuner would hand back) is scored on them, `test_scores`; the scores go to a side table,
+        never to the tuner, so they cannot steer the search or pick the winner.
     tuner_kwargs: passed to the tuner (e.g. `executions_per_trial=2`).
     """
     if method not in METHODS:
@@ -115,18 +215,76 @@ def run_search(build_fn: BuildFn, dataset: Dataset, *, method: str = "random", m
         warnings.filterwarnings("ignore", category=ConvergenceWarning)
         keras.utils.set_random_seed(seed)
         tuner = _tuner(method, build_fn, folder, seed, max_trials, epochs, **tuner_kwargs)
+        scorer = _KeptModelScorer(tuner, test) if test is not None else None
         tuner.search(dataset.x_train, dataset.y_train, validation_data=(dataset.x_val, dataset.y_val),
-                     epochs=epochs, batch_size=batch_size, verbose=0)
+                     epochs=epochs, batch_size=batch_size, verbose=0, callbacks=[scorer] if scorer else [])
         table = trials_table(tuner, epochs)
         best_hp = tuner.get_best_hyperparameters(1)[0]
         best_trial = tuner.oracle.get_best_trials(1)[0]
         best_model = tuner.get_best_models(1)[0] if keep_best_model else None
+        test_scores = None
+        if scorer is not None:
+            test_scores = pd.Series({int(trial_id): score for trial_id, score in sorted(scorer.scores.items())},
+                                    name="test_accuracy", dtype=float).rename_axis("trial")
     executions = tuner_kwargs.get("executions_per_trial", 1)
     best_values = {k: v for k, v in best_hp.values.items() if not k.startswith("tuner/")}
     return SearchResult(method=method, seed=seed, table=table, best_values=best_values,
                         best_hyperparameters=best_hp, best_score=float(best_trial.score),
                         best_model=best_model, epochs_trained=int(table["epochs"].sum()) * executions,
-                        wall_time=time.perf_counter() - start, folder=folder)
+                        wall_time=time.perf_counter() - start, folder=folder,
+                        best_trial=int(best_trial.trial_id), test_scores=test_scores)
+
+
+def hyperband_plan(max_epochs: int, factor: int = 3) -> pd.DataFrame:
+    """The trials keras-tuner's `Hyperband` (one iteration) runs, computed without training a model.
+
+    One row per (bracket, round): how many trials run, to which epoch, and the epochs that round
+    trains.  A trial of round 0 is a new model; a trial of a later round continues one of the best
+    models of the round before, from the epoch that round reached.  Brackets start
+    from the most aggressive one (many short runs, the best few continued) and end with bracket 0,
+    a plain random search at `max_epochs`.  The arithmetic is keras-tuner's `HyperbandOracle`'s;
+    the tests check it against a real search.  (Fewer trials may run when a small search space
+    runs out of new combinations.)
+    """
+    if isinstance(max_epochs, bool) or not isinstance(max_epochs, int) or max_epochs < 1:
+        raise ValueError(f"hyperband_plan(max_epochs={max_epochs!r}): max_epochs must be a positive integer")
+    if isinstance(factor, bool) or not isinstance(factor, int) or factor < 2:
+        raise ValueError(f"hyperband_plan(factor={factor!r}): factor must be an integer of at least 2")
+    n_brackets, epochs = 0, float(max_epochs)
+    while epochs >= 1:
+        epochs, n_brackets = epochs / factor, n_brackets + 1
+    last_size = math.ceil(1 + math.log(max_epochs, factor))
+    rows = []
+    for bracket in range(n_brackets - 1, -1, -1):
+        previous = 0
+        for round_num in range(bracket + 1):
+            trials = math.ceil(last_size / (bracket + 1) * factor ** (bracket - round_num))
+            to_epoch = math.ceil(max_epochs / factor ** (bracket - round_num))
+            rows.append({"bracket": bracket, "round": round_num, "trials": trials, "to epoch": to_epoch,
+                         "epochs trained": trials * (to_epoch - previous)})
+            previous = to_epoch
+    return pd.DataFrame(rows)
+
+
+def paired_scores(builders: dict[str, Callable[[], keras.Model]], dataset: Dataset, seeds: Iterable[int],
+                  epochs: int = 8, batch_size: int = 64) -> pd.DataFrame:
+    """Each builder's model trained once per seed, scored like a trial (best epoch's validation accuracy).
+
+    Paired: for one seed every arm starts from the same random state, so models of the same shape
+    get the same initial weights and every arm sees the training rows in the same order.  One row
+    per seed, one column per arm.
+    """
+    rows = {}
+    for seed in seeds:
+        row = {}
+        for name, build in builders.items():
+            keras.backend.clear_session()
+            keras.utils.set_random_seed(seed)
+            history = build().fit(dataset.x_train, dataset.y_train, validation_data=(dataset.x_val, dataset.y_val),
+                                  epochs=epochs, batch_size=batch_size, verbose=0).history[OBJECTIVE]
+            row[name] = float(max(history))
+        rows[seed] = row
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("seed")
 
 
 def spread_table(results: Sequence[SearchResult]) -> pd.DataFrame:
@@ -153,6 +311,62 @@ def retrain_scores(build_fn: BuildFn, hyperparameters: kt.HyperParameters, datas
                             epochs=epochs, batch_size=batch_size, verbose=0).history[OBJECTIVE]
         rows[seed] = {"best epoch": float(max(history)), "final epoch": float(history[-1])}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("seed")
+
+
+def holdout_table(results: Sequence[SearchResult], names: Optional[Sequence[str]] = None) -> pd.DataFrame:
+    """Per search: the winner's validation score (what the search maximized) beside its score on the
+    test rows, and the same two numbers averaged over the trials that did not win.
+
+    `winner drop` is validation minus test for the winner; `others drop` the same for the rest.  Every
+    trial's validation score is its best epoch's, so both drops include picking the epoch and any
+    difference between the two sets of rows; the winner's drop also includes picking the trial.
+    """
+    rows = []
+    for i, r in enumerate(results):
+        if r.test_scores is None:
+            raise ValueError(f"holdout_table: the {r.method} search (seed {r.seed}) was run without test rows; "
+                             "pass test= to run_search")
+        val = r.table[OBJECTIVE].loc[r.test_scores.index]
+        others = r.test_scores.index != r.best_trial
+        name = names[i] if names is not None else f"{r.method} (seed {r.seed})"
+        rows.append({"search": name, "trials": len(r.test_scores),
+                     "winner val": float(val.loc[r.best_trial]), "winner test": r.best_test_score,
+                     "winner drop": float(val.loc[r.best_trial]) - r.best_test_score,
+                     "others val": float(val[others].mean()), "others test": float(r.test_scores[others].mean()),
+                     "others drop": float(val[others].mean() - r.test_scores[others].mean())})
+    return pd.DataFrame(rows).set_index("search")
+
+
+def holdout_figure(results: Sequence[SearchResult], names: Sequence[str], title: str) -> go.Figure:
+    """Every trial of the searches as a point: validation accuracy (what the search chose by) across,
+    test accuracy up.  Winners are filled stars, the other trials open circles; the dotted diagonal is
+    "test = validation", so a point below it scored lower on the test rows.  Hover names the search."""
+    points = {True: ([], [], []), False: ([], [], [])}
+    for result, name in zip(results, names):
+        if result.test_scores is None:
+            raise ValueError(f"holdout_figure: the search {name!r} was run without test rows")
+        for trial, test_score in result.test_scores.items():
+            xs, ys, labels = points[trial == result.best_trial]
+            xs.append(float(result.table.loc[trial, OBJECTIVE]))
+            ys.append(float(test_score))
+            labels.append(f"{name}, trial {trial}")
+    every = points[True][0] + points[False][0] + points[True][1] + points[False][1]
+    low, high = min(every) - 0.02, max(every) + 0.02
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[low, high], y=[low, high], mode="lines", name="test = validation",
+                             line=dict(color="grey", dash="dot")))
+    for winner, (symbol, size, colour, label) in {
+            False: ("circle-open", 9, OKABE_ITO[0], "trials that did not win"),
+            True: ("star", 16, OKABE_ITO[1], "each search's winner")}.items():
+        xs, ys, labels = points[winner]
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers", name=label, text=labels,
+                                 hovertemplate="%{text}<br>validation %{x:.3f}, test %{y:.3f}<extra></extra>",
+                                 marker=dict(symbol=symbol, size=size, color=colour,
+                                             line=dict(width=1.5, color=colour))))
+    style(fig, title, "validation accuracy, best epoch (fraction)", "test accuracy, same model (fraction)")
+    fig.update_xaxes(range=[low, high])
+    fig.update_yaxes(range=[low, high])
+    return fig
 
 
 def parallel_coordinates_figure(table: pd.DataFrame, title: str,
