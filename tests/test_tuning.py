@@ -245,3 +245,82 @@ def test_bad_arguments_are_named(kwargs, message):
 def test_regression_data_is_refused():
     with pytest.raises(ValueError, match="regression"):
         tuning.run_search(build_small, w.load_dataset("diabetes_progression"))
+
+
+def test_scorer_keeps_each_kept_models_answers_per_row(held_search):
+    val, test = held_search.val_correct, held_search.test_correct
+    assert list(val.index) == list(held_search.table.index) == list(test.index)
+    assert val.shape[1] == len(HELD.y_val) and test.shape[1] == len(TEST)
+    # the stored validation answers reproduce each trial's recorded score, the test answers its test score
+    np.testing.assert_allclose(val.mean(axis=1), held_search.table[tuning.OBJECTIVE], atol=1e-6)
+    np.testing.assert_allclose(test.mean(axis=1), held_search.test_scores, atol=1e-6)
+    assert (tuning.correct(held_search.best_model, TEST) == test.loc[held_search.best_trial].to_numpy()).all()
+    pooled_val, pooled_test = tuning.correctness([held_search, held_search])
+    assert pooled_val.shape == (2 * len(val), val.shape[1]) and pooled_test.dtype == bool
+
+
+def test_a_trial_lucky_on_the_validation_rows_gives_positive_optimism():
+    n_val, n_test = 100, 100
+    steady = np.r_[np.arange(n_val) < 75, np.arange(n_test) < 75]    # 75 % right on both sets
+    lucky = np.r_[np.arange(n_val) < 85, np.arange(n_test) < 65]     # 85 % on validation, 65 % on test
+    answers = np.vstack([steady, lucky])
+    assert answers[:, :n_val].mean(axis=1).argmax() == 1              # the real split picks the lucky one
+    lean = tuning.selection_optimism(answers[:, :n_val], answers[:, n_val:], resamples=2000, seed=0)
+    # pooled, both are right on 75 % of the rows: whichever wins a re-split won it by row luck
+    assert lean.winner > 4 * lean.winner_se and lean.winner > 0.01
+    assert abs(lean.unpicked) < 4 * lean.unpicked_se + 1e-3
+    assert lean.top_share < 0.75
+
+
+def test_equally_good_trials_give_the_best_of_them_a_lean():
+    rng = np.random.default_rng(1)
+    n_val, n_test, trials = 120, 90, 5
+    # every trial is right on 75 % of all rows, at random places, so no trial is better than another
+    answers = rng.random((trials, n_val + n_test)) < 0.75
+    lean = tuning.selection_optimism(answers[:, :n_val], answers[:, n_val:], resamples=2000, seed=0)
+    assert lean.winner > 4 * lean.winner_se and lean.winner > 0.02       # best of 5 equals leans up
+    assert abs(lean.unpicked) < 4 * lean.unpicked_se + 1e-3             # a trial drawn blind does not
+    assert (lean.trials, lean.n_val, lean.n_test, lean.resamples) == (trials, n_val, n_test, 2000)
+
+
+def test_identical_trials_have_no_optimism():
+    rng = np.random.default_rng(2)
+    one = rng.random(200) < 0.7
+    answers = np.tile(one, (4, 1))
+    lean = tuning.selection_optimism(answers[:, :110], answers[:, 110:], resamples=2000, seed=3)
+    assert abs(lean.winner) < 4 * lean.winner_se + 1e-3
+    assert lean.top_share == 1.0           # on a tie the first trial wins, as in keras-tuner
+
+
+def test_a_trial_far_ahead_always_wins_and_leans_no_more_than_chance():
+    rng = np.random.default_rng(4)
+    answers = rng.random((3, 230)) < 0.6
+    answers[0] = rng.random(230) < 0.95   # the same trial wins every re-split
+    lean = tuning.selection_optimism(answers[:, :130], answers[:, 130:], resamples=1000)
+    assert lean.top_share == 1.0
+    assert abs(lean.winner) < 4 * lean.winner_se + 1e-3
+
+
+def test_selection_optimism_is_seeded_and_refuses_bad_input():
+    answers = np.random.default_rng(0).random((3, 50)) < 0.5
+    first = tuning.selection_optimism(answers[:, :30], answers[:, 30:], resamples=100, seed=7)
+    assert first == tuning.selection_optimism(answers[:, :30], answers[:, 30:], resamples=100, seed=7)
+    with pytest.raises(ValueError, match="one row per trial"):
+        tuning.selection_optimism(answers[:2, :30], answers[:, 30:])
+    with pytest.raises(ValueError, match="resamples must be an integer"):
+        tuning.selection_optimism(answers[:, :30], answers[:, 30:], resamples=1)
+
+
+def test_detectable_drop_is_two_standard_errors_of_a_difference():
+    assert tuning.detectable_drop(0.7, 133, 100) == pytest.approx(2 * np.sqrt(0.21 * (1 / 133 + 1 / 100)))
+    assert tuning.detectable_drop(0.7, 1330, 1000) < tuning.detectable_drop(0.7, 133, 100) / 3
+
+
+def test_optimism_table_has_a_row_per_search(held_search, search):
+    table = tuning.optimism_table([held_search], ["small"], resamples=200)
+    row = table.loc["small"]
+    assert row["trials"] == len(held_search.table)
+    assert row["real winner drop"] == pytest.approx(held_search.best_score - held_search.best_test_score)
+    assert 0 < row["top trial wins"] <= 1 and row["winner se"] > 0
+    with pytest.raises(ValueError, match="without test rows"):
+        tuning.optimism_table([search], ["no test rows"])

@@ -13,7 +13,10 @@ of different kinds (random, Bayesian, Hyperband) can be compared at the same cos
 A search maximizes its score on the validation rows, so the winner's validation score is optimistic.
 `split_test_rows` sets aside test rows that no search sees, `run_search(..., test=...)` scores every
 trial's kept model on them in a side table the tuner never reads, and `holdout_table` sets each
-winner's validation score beside its test score.
+winner's validation score beside its test score.  One split of a few hundred rows is too noisy to
+show an optimism of a row or two, so the searches also keep each kept model's right/wrong answer on
+every validation and test row; `selection_optimism` re-splits those rows many times and measures how
+far picking the trial leans the winner's score, without training anything more.
 """
 
 from __future__ import annotations
@@ -85,28 +88,38 @@ def split_test_rows(name: str, test_fraction: float = 0.25, seed: int = SPLIT_SE
 def accuracy(model: keras.Model, rows: TestRows) -> float:
     """The model's accuracy on `rows` as Keras's "accuracy" metric computes it (a single sigmoid unit:
     probability above 0.5 means class 1; several units: the largest wins), without compiling anything."""
+    return float(np.mean(correct(model, rows)))
+
+
+def correct(model: keras.Model, rows: TestRows) -> np.ndarray:
+    """Per row of `rows`, whether the model's prediction is right (read as `accuracy` reads it): a
+    boolean array whose mean is `accuracy(model, rows)`."""
     probabilities = np.asarray(keras.ops.convert_to_numpy(model(rows.x, training=False)))
     if probabilities.ndim == 1 or probabilities.shape[-1] == 1:
         predicted = (probabilities.reshape(-1) > 0.5).astype(int)
     else:
         predicted = probabilities.argmax(axis=-1)
-    return float(np.mean(predicted == np.asarray(rows.y).reshape(-1)))
+    return predicted == np.asarray(rows.y).reshape(-1)
 
 
 class _KeptModelScorer(keras.callbacks.Callback):
     """Scores a trial's model on the test rows whenever it reaches a new best validation score: the
     epochs at which keras-tuner checkpoints the model it keeps (strictly better, over all executions
-    of the trial).  It writes nothing into the logs, so the tuner never sees the numbers.
+    of the trial).  It writes nothing into the logs, so the tuner never sees the numbers.  It also
+    keeps that model's right/wrong answer on every validation row and every test row, for
+    `selection_optimism`.
 
     keras-tuner deep-copies the search's callbacks for every trial; this one stays one object (its
     scores must outlive the trial) and asks the tuner which trial is running.
     """
 
-    def __init__(self, tuner: kt.Tuner, rows: TestRows):
+    def __init__(self, tuner: kt.Tuner, rows: TestRows, val_rows: TestRows):
         super().__init__()
-        self.tuner, self.rows = tuner, rows
+        self.tuner, self.rows, self.val_rows = tuner, rows, val_rows
         self.best: dict[str, float] = {}
         self.scores: dict[str, float] = {}
+        self.val_correct: dict[str, np.ndarray] = {}
+        self.test_correct: dict[str, np.ndarray] = {}
 
     def __deepcopy__(self, memo: dict) -> "_KeptModelScorer":
         return self
@@ -119,7 +132,9 @@ class _KeptModelScorer(keras.callbacks.Callback):
         trial_id = running[0].trial_id
         if value > self.best.get(trial_id, float("-inf")):
             self.best[trial_id] = value
-            self.scores[trial_id] = accuracy(self.model, self.rows)
+            self.test_correct[trial_id] = correct(self.model, self.rows)
+            self.val_correct[trial_id] = correct(self.model, self.val_rows)
+            self.scores[trial_id] = float(self.test_correct[trial_id].mean())
 
 
 @dataclass
@@ -138,6 +153,8 @@ class SearchResult:
     folder: str                    # the temporary project folder (already deleted)
     best_trial: int = -1           # the winning trial's number (the table's index)
     test_scores: Optional[pd.Series] = None  # per trial: its kept model's accuracy on the test rows
+    val_correct: Optional[pd.DataFrame] = None   # per trial (rows) and validation row (columns): kept model right?
+    test_correct: Optional[pd.DataFrame] = None  # the same on the test rows
 
     @property
     def best_test_score(self) -> float:
@@ -194,7 +211,8 @@ def run_search(build_fn: BuildFn, dataset: Dataset, *, method: str = "random", m
     keep_best_model: load the winning model (with its best epoch's weights) before the folder goes.
     test: rows the search never sees.  Every trial's kept model (its best epoch's weights, the model
         keras-tuner would hand back) is scored on them, `test_scores`; the scores go to a side table,
-        never to the tuner, so they cannot steer the search or pick the winner.
+        never to the tuner, so they cannot steer the search or pick the winner.  The same models'
+        right/wrong answers per validation and test row go to `val_correct` and `test_correct`.
     tuner_kwargs: passed to the tuner (e.g. `executions_per_trial=2`).
     """
     if method not in METHODS:
@@ -215,24 +233,28 @@ def run_search(build_fn: BuildFn, dataset: Dataset, *, method: str = "random", m
         warnings.filterwarnings("ignore", category=ConvergenceWarning)
         keras.utils.set_random_seed(seed)
         tuner = _tuner(method, build_fn, folder, seed, max_trials, epochs, **tuner_kwargs)
-        scorer = _KeptModelScorer(tuner, test) if test is not None else None
+        scorer = _KeptModelScorer(tuner, test, TestRows(dataset.x_val, dataset.y_val)) if test is not None else None
         tuner.search(dataset.x_train, dataset.y_train, validation_data=(dataset.x_val, dataset.y_val),
                      epochs=epochs, batch_size=batch_size, verbose=0, callbacks=[scorer] if scorer else [])
         table = trials_table(tuner, epochs)
         best_hp = tuner.get_best_hyperparameters(1)[0]
         best_trial = tuner.oracle.get_best_trials(1)[0]
         best_model = tuner.get_best_models(1)[0] if keep_best_model else None
-        test_scores = None
+        test_scores = val_correct = test_correct = None
         if scorer is not None:
             test_scores = pd.Series({int(trial_id): score for trial_id, score in sorted(scorer.scores.items())},
                                     name="test_accuracy", dtype=float).rename_axis("trial")
+            val_correct, test_correct = (
+                pd.DataFrame.from_dict({int(t): v for t, v in sorted(answers.items())}, orient="index")
+                .rename_axis("trial") for answers in (scorer.val_correct, scorer.test_correct))
     executions = tuner_kwargs.get("executions_per_trial", 1)
     best_values = {k: v for k, v in best_hp.values.items() if not k.startswith("tuner/")}
     return SearchResult(method=method, seed=seed, table=table, best_values=best_values,
                         best_hyperparameters=best_hp, best_score=float(best_trial.score),
                         best_model=best_model, epochs_trained=int(table["epochs"].sum()) * executions,
                         wall_time=time.perf_counter() - start, folder=folder,
-                        best_trial=int(best_trial.trial_id), test_scores=test_scores)
+                        best_trial=int(best_trial.trial_id), test_scores=test_scores,
+                        val_correct=val_correct, test_correct=test_correct)
 
 
 def hyperband_plan(max_epochs: int, factor: int = 3) -> pd.DataFrame:
@@ -320,6 +342,10 @@ def holdout_table(results: Sequence[SearchResult], names: Optional[Sequence[str]
     `winner drop` is validation minus test for the winner; `others drop` the same for the rest.  Every
     trial's validation score is its best epoch's, so both drops include picking the epoch and any
     difference between the two sets of rows; the winner's drop also includes picking the trial.
+
+    With `executions_per_trial` above 1, a trial's validation score (keras-tuner's) is the mean over
+    its executions, while its test score is that of the kept model alone (the execution and epoch
+    with the best single validation score), so the two are not measured on the same model.
     """
     rows = []
     for i, r in enumerate(results):
@@ -334,6 +360,100 @@ def holdout_table(results: Sequence[SearchResult], names: Optional[Sequence[str]
                      "winner drop": float(val.loc[r.best_trial]) - r.best_test_score,
                      "others val": float(val[others].mean()), "others test": float(r.test_scores[others].mean()),
                      "others drop": float(val[others].mean() - r.test_scores[others].mean())})
+    return pd.DataFrame(rows).set_index("search")
+
+
+@dataclass(frozen=True)
+class PickOptimism:
+    """How far picking the trial by its validation score leans the winner's score: the average, over
+    re-splits of the pooled validation and test rows, of the re-picked winner's pseudo-validation
+    minus pseudo-test accuracy (`winner`), beside the same gap for a trial drawn at random without
+    looking at any score (`unpicked`, whose expected value is exactly 0)."""
+
+    winner: float          # mean over resamples of the winner's pseudo-validation minus pseudo-test accuracy
+    winner_se: float       # its standard error (resampling only: these models, these rows)
+    unpicked: float        # the same for a trial drawn at random in each resample
+    unpicked_se: float
+    top_share: float       # share of resamples won by the trial that wins most often
+    trials: int
+    n_val: int
+    n_test: int
+    resamples: int
+
+
+def correctness(results: Sequence["SearchResult"]) -> tuple[np.ndarray, np.ndarray]:
+    """The searches' kept models stacked as one pool of trials: (trials x validation rows) and
+    (trials x test rows) boolean matrices.  Searches pooled this way must share their rows."""
+    for r in results:
+        if r.val_correct is None or r.test_correct is None:
+            raise ValueError(f"correctness: the {r.method} search (seed {r.seed}) was run without test rows; "
+                             "pass test= to run_search")
+    val = np.vstack([r.val_correct.to_numpy(bool) for r in results])
+    test = np.vstack([r.test_correct.to_numpy(bool) for r in results])
+    return val, test
+
+
+def selection_optimism(val_correct: np.ndarray, test_correct: np.ndarray, resamples: int = 1000,
+                       seed: int = 0) -> PickOptimism:
+    """The optimism of picking the best trial, measured by re-splitting rows instead of retraining.
+
+    `val_correct` (trials x n_val) and `test_correct` (trials x n_test) say, per trial and row, whether
+    that trial's kept model got the row right.  The rows are pooled, then split `resamples` times at
+    random into a pseudo-validation set of n_val rows and a pseudo-test set of n_test rows.  Each time
+    the trial with the best pseudo-validation accuracy wins (the first one on a tie, as keras-tuner
+    picks), and its pseudo-validation minus pseudo-test accuracy is recorded; so is the same gap of a
+    trial drawn at random.  No model is trained: each trial keeps the model it kept in the search.
+
+    What this measures: the lean that picking the *trial* adds, for these models and rows of this
+    kind.  It does not measure the epoch pick: each kept model's epoch was chosen on the real
+    validation rows, and those rows spread over both pseudo-sets alike, so that part cancels out.
+    """
+    val_correct, test_correct = np.asarray(val_correct, bool), np.asarray(test_correct, bool)
+    if val_correct.ndim != 2 or test_correct.ndim != 2 or len(val_correct) != len(test_correct) \
+            or len(val_correct) < 1:
+        raise ValueError("selection_optimism: give two 2-D arrays with one row per trial (the same trials), "
+                         f"got shapes {val_correct.shape} and {test_correct.shape}")
+    if isinstance(resamples, bool) or not isinstance(resamples, int) or resamples < 2:
+        raise ValueError(f"selection_optimism(resamples={resamples!r}): resamples must be an integer of at least 2")
+    trials, n_val = val_correct.shape
+    n_test = test_correct.shape[1]
+    pooled = np.hstack([val_correct, test_correct]).astype(np.float32)          # trials x rows
+    rng = np.random.default_rng(seed)
+    order = rng.random((resamples, n_val + n_test)).argsort(axis=1)            # one permutation per resample
+    pseudo_val = np.zeros((resamples, n_val + n_test), np.float32)
+    np.put_along_axis(pseudo_val, order[:, :n_val], 1.0, axis=1)               # 1 marks a pseudo-validation row
+    val_acc = pseudo_val @ pooled.T / n_val                                    # resamples x trials
+    test_acc = (1.0 - pseudo_val) @ pooled.T / n_test
+    gap = val_acc - test_acc
+    winners = val_acc.argmax(axis=1)                                           # first best on a tie
+    drawn = rng.integers(0, trials, size=resamples)
+    picked_gap = gap[np.arange(resamples), winners]
+    random_gap = gap[np.arange(resamples), drawn]
+    return PickOptimism(winner=float(picked_gap.mean()), winner_se=float(picked_gap.std(ddof=1) / np.sqrt(resamples)),
+                        unpicked=float(random_gap.mean()),
+                        unpicked_se=float(random_gap.std(ddof=1) / np.sqrt(resamples)),
+                        top_share=float(np.bincount(winners, minlength=trials).max() / resamples),
+                        trials=trials, n_val=n_val, n_test=n_test, resamples=resamples)
+
+
+def detectable_drop(accuracy: float, n_val: int, n_test: int, z: float = 2.0) -> float:
+    """The smallest validation-minus-test difference of one model that one split can tell from row
+    luck: `z` standard errors of a difference of two accuracies near `accuracy` on n_val and n_test
+    rows, z * sqrt(p(1 - p)(1/n_val + 1/n_test))."""
+    return float(z * np.sqrt(accuracy * (1 - accuracy) * (1 / n_val + 1 / n_test)))
+
+
+def optimism_table(results: Sequence[SearchResult], names: Sequence[str], resamples: int = 1000,
+                   seed: int = 0) -> pd.DataFrame:
+    """Per search, `selection_optimism` of its trials: the winner's lean with its standard error and
+    a randomly drawn trial's, how often the most frequent winner wins, and the search's real
+    validation-minus-test drop of its winner."""
+    rows = []
+    for name, r in zip(names, results):
+        m = selection_optimism(*correctness([r]), resamples=resamples, seed=seed)
+        rows.append({"search": name, "trials": m.trials, "winner lean": m.winner, "winner se": m.winner_se,
+                     "random trial lean": m.unpicked, "random trial se": m.unpicked_se,
+                     "top trial wins": m.top_share, "real winner drop": r.best_score - r.best_test_score})
     return pd.DataFrame(rows).set_index("search")
 
 
