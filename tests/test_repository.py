@@ -48,6 +48,31 @@ def test_notebook_is_committed_stripped_and_starts_with_the_setup_cell(path):
 CHAPTERS = [p for p in NOTEBOOKS if not p.stem.startswith("00_")]
 
 
+def _heading_ids(nb: dict) -> set[str]:
+    """The anchors JupyterLab gives a notebook's markdown headings: the heading's text (markdown code
+    marks dropped), spaces turned into hyphens."""
+    headings = (line.lstrip("#").strip() for c in nb["cells"] if c["cell_type"] == "markdown"
+                for line in "".join(c["source"]).splitlines() if re.match(r"#{1,6} ", line))
+    return {heading.replace("`", "").replace(" ", "-") for heading in headings}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_links_to_other_chapters_reach_a_notebook_and_heading(path):
+    nb = json.loads(path.read_text())
+    text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    for target, anchor in re.findall(r"\]\((\d\d_[a-z_]+\.ipynb)(?:#([^)]*))?\)", text):
+        linked = ROOT / "notebooks" / target
+        assert linked.exists(), f"link to {target}, which does not exist"
+        assert not anchor or anchor in _heading_ids(json.loads(linked.read_text())), \
+            f"link to {target}#{anchor}: no heading there has that anchor"
+
+
+def test_every_chapter_links_the_glossary():
+    for path in NOTEBOOKS[1:]:
+        intro = "".join(json.loads(path.read_text())["cells"][0]["source"])
+        assert "00_start_here.ipynb#9.-Words-used-in-every-chapter" in intro, f"{path.name}: no glossary link"
+
+
 def _plain_keras_examples(cells: list[dict]) -> list[str]:
     """The code cell that follows each markdown cell saying "In plain Keras", without its comments.
 
