@@ -135,13 +135,11 @@ def freeze_table(sources: Sequence[str] = ("digits 0-4", "autoencoder"),
     `freeze_summary` gives the mean and the seed-to-seed range per label count.
     """
     settings = [("scratch", 0)] + [(source, k) for source in sources for k in frozen]
-    rows = {("all" if labels is None else labels, seed):
-            [transfer_run("none" if src == "scratch" else src, labels, k, steps=steps, seed=seed,
-                          points=1).val_accuracy for src, k in settings]
-            for labels in labels_per_class for seed in seeds}
-    return pd.DataFrame(list(rows.values()),
-                        index=pd.MultiIndex.from_tuples(list(rows), names=["labels per class", "seed"]),
-                        columns=pd.MultiIndex.from_tuples(settings, names=["start from", "layers frozen"]))
+    starts = {(src, k): dict(source="none" if src == "scratch" else src, frozen=k) for src, k in settings}
+    runs = pd.concat({"all" if labels is None else labels: compare_starts(starts, labels, seeds, steps)
+                      for labels in labels_per_class}, names=["labels per class"])
+    runs.columns = pd.MultiIndex.from_tuples(settings, names=["start from", "layers frozen"])
+    return runs
 
 
 def freeze_summary(runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
