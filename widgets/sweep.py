@@ -20,9 +20,9 @@ import pandas as pd
 
 from .config import ConfigError, RunConfig, field_names
 from .data import Dataset, load_dataset
-from .model import build_model, targets
+from .model import build_model, steps_per_epoch, targets
 from .schedules import schedule_callbacks
-from .training import _TRAINING_LOCK, DivergenceGuard, divergence, untrained_loss
+from .training import _TRAINING_LOCK, STEPS_PER_EXECUTION, DivergenceGuard, divergence, untrained_loss
 
 # Fields whose change needs neither a new model nor a new trace: they set only the starting weights,
 # the budget, or (unless a schedule is baked into the optimizer) the value of the learning rate.
@@ -62,7 +62,8 @@ def _train_cell(model: keras.Model, config: RunConfig, dataset: Dataset,
     model.stop_training = False
     train_rows = (dataset.x_train, targets(config, dataset, dataset.y_train))
     val_rows = (dataset.x_val, targets(config, dataset, dataset.y_val))
-    guard = DivergenceGuard(initial_loss=untrained_loss(model, *train_rows))  # as train() measures it
+    guard = DivergenceGuard(initial_loss=untrained_loss(model, *train_rows),  # as train() measures it
+                            steps=steps_per_epoch(config, dataset))
     keras.utils.set_random_seed(config.seed)  # the same shuffling as train()
     callbacks: list = [guard, *schedule_callbacks(config)]
     if config.early_stopping_patience is not None:  # as train() sets it up
@@ -127,6 +128,7 @@ def sweep(base: RunConfig, dataset: Optional[Dataset] = None, **axes: Iterable[A
                 config.dataset, standardize=config.standardize, train_fraction=config.train_fraction)
             key = _structure_key(config)
             if key not in models:
-                models[key] = build_model(config, data)
+                steps = steps_per_epoch(config, data)  # as train() compiles it
+                models[key] = build_model(config, data, steps_per_execution=min(steps, STEPS_PER_EXECUTION))
             rows.append({**cell, **_train_cell(models[key], config, data)})
     return pd.DataFrame(rows)
