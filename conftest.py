@@ -18,6 +18,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,8 +41,13 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["PYTHONPATH"] = os.pathsep.join([str(OFFLINE_SITE), *paths])  # inherited by every subprocess
     network_guard.install()
     # Solved exercises are recorded in a file; keep the learner's own (and the repository) clean.
-    os.environ.setdefault("WORKBOOK_PROGRESS_FILE", os.path.join(
-        tempfile.mkdtemp(prefix="workbook-progress-"), "progress.json"))
+    # One file per process that runs tests (each xdist worker its own), so that one worker's
+    # `progress.reset()` never meets another's notebook kernel.
+    if hasattr(config, "workerinput") or "WORKBOOK_PROGRESS_FILE" not in os.environ:
+        os.environ["WORKBOOK_PROGRESS_FILE"] = os.path.join(
+            tempfile.mkdtemp(prefix="workbook-progress-"), "progress.json")
+    # One folder for the whole run: the controller makes it before it starts the xdist workers,
+    # which inherit it, so a chapter's browser test finds what nbval recorded in any worker.
     os.environ.setdefault(notebook_outputs.ENV_VAR, tempfile.mkdtemp(prefix="workbook-nbval-outputs-"))
     if not hasattr(config, "workerinput"):  # the controller checks once, not each xdist worker
         _checks_litter = True
@@ -69,6 +75,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Notebooks first: the browser tests compare their own execution of each chapter with nbval's."""
     items.sort(key=lambda item: 0 if str(item.fspath).endswith(".ipynb") else 1)
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: unused when xdist is not installed
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Each notebook's nbval cells, then its browser Run All, in one worker (notebook_outputs.py)."""
+    return notebook_outputs.chapter_scheduler(config, log)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -24,7 +24,8 @@ DEFAULT_LIMIT = 60.0
 def time_notebook(path: Path) -> float:
     """Seconds for pytest + nbval to run every cell of `path` (kernel start-up included)."""
     start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", str(path)],
+    # -n 0: one process and one kernel, as a learner's Run All (the test command uses two workers)
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "0", str(path)],
                             cwd=ROOT, capture_output=True, text=True)
     if result.returncode != 0:
         raise SystemExit(f"{path.name} failed under nbval:\n{result.stdout[-3000:]}")

@@ -8,7 +8,8 @@ is itself the proof that nothing downloads at run time.
 
 Determinism ("Restart and Run All" gives the same numbers twice) is checked for every chapter by
 the browser suite, which compares its own execution of each chapter with nbval's, cell by cell
-(tests/support/notebook_outputs.py), so no notebook runs a third time for it.
+(tests/support/notebook_outputs.py), so no notebook runs a third time for it.  The test command's
+two processes keep each chapter's nbval cells and its browser run together, nbval first.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 import pytest
 
 import network_guard
+import notebook_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -85,3 +87,48 @@ def test_the_installation_s_own_sitecustomize_still_runs(tmp_path):
     code = "import builtins, socket; print(builtins.OWN_SITECUSTOMIZE_RAN, socket.socket.connect.__module__)"
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert done.stdout.split() == ["True", "network_guard"], done.stderr
+
+
+
+class _Worker:
+    """What xdist's scheduler needs of a worker: it is sent test indexes, and may be shut down."""
+
+    def __init__(self, name: str) -> None:
+        self.gateway = type("Gateway", (), {"id": name})()
+        self.sent: list[int] = []
+        self.shutting_down = False
+
+    def send_runtest_some(self, indexes: list[int]) -> None:
+        self.sent.extend(indexes)
+
+    def shutdown(self) -> None:
+        self.shutting_down = True
+
+
+def test_a_chapters_nbval_cells_then_its_browser_run_go_to_one_worker():
+    """The test command's two processes: a chapter's browser run finds nbval's outputs recorded."""
+    config = type("TwoWorkers", (), {"option": type("Options", (), {"loadscopereorder": True})(),
+                                     "getvalue": lambda self, name: ["2*popen"]})()
+    browser = "tests/browser/test_notebooks_in_browser.py::test_chapter_runs_in_jupyterlab[{}]"
+    chapters = ["01_a.ipynb", "02_b.ipynb", "03_c.ipynb"]
+    collection = ([f"notebooks/{c}::Cell {k}" for c in chapters for k in range(4)]  # notebooks first
+                  + [f"tests/test_unit.py::test_{k}" for k in range(6)] + [browser.format(c) for c in chapters])
+    scheduler = notebook_outputs.chapter_scheduler(config, None)
+    workers = [_Worker("gw0"), _Worker("gw1")]
+    for worker in workers:
+        scheduler.add_node(worker)
+        scheduler.add_node_collection(worker, collection)
+    scheduler.schedule()
+    done: set[int] = set()
+    while scheduler.workqueue:  # each worker finishes what it was sent, then asks for more
+        for worker in workers:
+            for index in [i for i in worker.sent if i not in done]:
+                done.add(index)
+                scheduler.mark_test_complete(worker, index)
+    ran = {id(w): [collection[i] for i in w.sent] for w in workers}
+    for chapter in chapters:
+        owner = [w for w in workers if any(chapter in t for t in ran[id(w)])]
+        assert len(owner) == 1, f"{chapter} was split between workers"
+        tests = [t for t in ran[id(owner[0])] if chapter in t]
+        assert tests == [f"notebooks/{chapter}::Cell {k}" for k in range(4)] + [browser.format(chapter)]
+    assert sorted(t for w in workers for t in ran[id(w)]) == sorted(collection)

@@ -64,6 +64,16 @@ def _plain_numbers(value: Any) -> Any:
     return value
 
 
+_NBVAL_CELL = re.compile(r"(?:^|/)(\w+\.ipynb)::Cell \d+$")
+_BROWSER_RUN_ALL = re.compile(r"::test_chapter_runs_in_jupyterlab\[(\w+\.ipynb)\]$")
+
+
+def notebook_of(nodeid: str) -> Optional[str]:
+    """The notebook file a test executes: an nbval cell's, or a browser Run All's; else None."""
+    match = _NBVAL_CELL.search(nodeid) or _BROWSER_RUN_ALL.search(nodeid)
+    return match.group(1) if match else None
+
+
 def _folder() -> Optional[Path]:
     folder = os.environ.get(ENV_VAR)
     return Path(folder) if folder else None
@@ -91,3 +101,22 @@ def recorded(notebook: str) -> Optional[list[list[str]]]:
         return None
     cells = json.loads(path.read_text())
     return [cells.get(str(i), []) for i in range(max(map(int, cells)) + 1)] if cells else []
+
+
+def chapter_scheduler(config: Any, log: Any) -> Any:
+    """pytest-xdist's scheduler for this suite: a notebook's nbval cells and its browser Run All
+    are one unit of work, run by one worker in collection order (nbval first); every other test
+    is a unit of its own.
+
+    The browser test compares its execution with what nbval recorded, so it must come after
+    nbval's last cell of that notebook.  (xdist's `--dist loadgroup` would do this by rewriting
+    node ids, which pytest 9.2 ignores: pytest-xdist issue #1386.)
+    """
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ChapterScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            notebook = notebook_of(nodeid)
+            return f"chapter {notebook}" if notebook else nodeid
+
+    return ChapterScheduling(config, log)

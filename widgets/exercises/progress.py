@@ -42,7 +42,11 @@ def record(chapter: str, number: int, title: str) -> None:
     data[key] = {"title": title, "solved": time.strftime("%Y-%m-%d %H:%M")}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(data, indent=1, sort_keys=True))
+        # written whole, then renamed: a kernel reading at the same moment (a second chapter open,
+        # or a second test process) sees the old file or the new one, never half of one
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+        partial.write_text(json.dumps(data, indent=1, sort_keys=True))
+        os.replace(partial, path)
     except OSError:
         pass  # a read-only home must not turn a right answer into an error
 
