@@ -62,8 +62,8 @@ def _train_cell(model: keras.Model, config: RunConfig, dataset: Dataset,
     model.stop_training = False
     train_rows = (dataset.x_train, targets(config, dataset, dataset.y_train))
     val_rows = (dataset.x_val, targets(config, dataset, dataset.y_val))
-    guard = DivergenceGuard(initial_loss=untrained_loss(model, *train_rows),  # as train() measures it
-                            steps=steps_per_epoch(config, dataset))
+    steps = steps_per_epoch(config, dataset)
+    guard = DivergenceGuard(initial_loss=untrained_loss(model, *train_rows), steps=steps)  # as train()
     keras.utils.set_random_seed(config.seed)  # the same shuffling as train()
     callbacks: list = [guard, *schedule_callbacks(config)]
     if config.early_stopping_patience is not None:  # as train() sets it up
@@ -72,7 +72,7 @@ def _train_cell(model: keras.Model, config: RunConfig, dataset: Dataset,
     needs_validation = len(callbacks) > 1 or validate_every_epoch
     history = model.fit(*train_rows, validation_data=val_rows if needs_validation else None,
                         batch_size=config.batch_size, epochs=config.epochs, shuffle=True, verbose=0,
-                        callbacks=callbacks)
+                        callbacks=callbacks, steps_per_epoch=steps)  # one data iterator an epoch, not two
     # the last epoch's numbers, as train() records them (for early stopping: before the weights are
     # restored); without validation during fit, the validation rows are scored once at the end
     last = {name: float(values[-1]) for name, values in history.history.items() if name != "learning_rate"}
