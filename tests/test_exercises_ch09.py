@@ -89,3 +89,14 @@ def test_trainable_count_matches_keras_and_rejects_printed_and_near_misses():
 def test_experiments_refuse_trivial_answers(trivial):
     assert not ch09.check_unfrozen_for_real(trivial)
     assert not ch09.check_beats_scratch(trivial)
+
+
+def test_measuring_along_the_way_does_not_change_a_run():
+    """Section 3 of the notebook reuses its curve runs (validation measured every few steps) as the
+    first seed of the compare_starts table (measured once at the end): the two must train alike."""
+    recipe = dict(source="digits 0-4", labels_per_class=3, frozen=3, steps=40, fine_tune_steps=20, seed=1)
+    curve = T.transfer_run(points=4, **recipe)
+    assert curve.val_accuracy == T.transfer_run(points=1, **recipe).val_accuracy
+    table = T.compare_starts({"tuned": {k: v for k, v in recipe.items() if k not in ("labels_per_class", "seed")}},
+                             labels_per_class=3, seeds=[1])
+    assert table.loc[1, "tuned"] == curve.val_accuracy
