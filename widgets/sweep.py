@@ -22,7 +22,8 @@ from .config import ConfigError, RunConfig, field_names
 from .data import Dataset, load_dataset
 from .model import build_model, steps_per_epoch, targets
 from .schedules import schedule_callbacks
-from .training import _TRAINING_LOCK, STEPS_PER_EXECUTION, DivergenceGuard, divergence, untrained_loss
+from .training import (_TRAINING_LOCK, STEPS_PER_EXECUTION, DivergenceGuard, divergence, evaluate_in_one_pass,
+                       untrained_loss)
 
 # Fields whose change needs neither a new model nor a new trace: they set only the starting weights,
 # the budget, or (unless a schedule is baked into the optimizer) the value of the learning rate.
@@ -77,8 +78,7 @@ def _train_cell(model: keras.Model, config: RunConfig, dataset: Dataset,
     # restored); without validation during fit, the validation rows are scored once at the end
     last = {name: float(values[-1]) for name, values in history.history.items() if name != "learning_rate"}
     if not needs_validation:
-        scores = model.evaluate(*val_rows, batch_size=config.batch_size, verbose=0, return_dict=True)
-        last.update({f"val_{name}": float(value) for name, value in scores.items()})
+        last.update({f"val_{name}": value for name, value in evaluate_in_one_pass(model, *val_rows).items()})
         if divergence(0.0, val_loss=last["val_loss"]):
             # train() would have stopped at the epoch whose validation loss first went NaN or
             # infinite: train the cell again, validating every epoch, to stop where it stops

@@ -244,21 +244,27 @@ class _RunRecorder(DivergenceGuard):
             self.run.message = f"Diverged: {why}. Try a smaller learning rate or gradient clipping."
 
 
+def evaluate_in_one_pass(model: keras.Model, x, y) -> dict[str, float]:
+    """Loss and metrics of `model` on (x, y) with its compiled loss and metrics, in one eager pass.
+
+    The same numbers as `model.evaluate` (to float rounding) in ~30 ms instead of ~250 ms, because
+    nothing is traced and no input pipeline is built: for the small tables the workbook uses.
+    """
+    y_pred = model(x, training=False)  # the loss as untrained_loss computes it, y_pred reused
+    values = {"loss": float(model.compute_loss(x=x, y=y, y_pred=y_pred, training=False))}
+    model.reset_metrics()
+    scores = model.compute_metrics(x, y, y_pred, sample_weight=None)
+    values.update({name: float(value) for name, value in scores.items() if name != "loss"})
+    model.reset_metrics()
+    return values
+
+
 def _evaluate_untrained(model: keras.Model, splits: tuple) -> dict[str, float]:
     """Loss and metric of the untrained model on ((x_train, y_train), (x_val, y_val)), the arrays
-    `fit` gets: epoch 0 of the learning curves.
-
-    One eager pass over each split, with the compiled loss and metrics: the same numbers as
-    `model.evaluate` (to float rounding) in ~30 ms instead of ~250 ms, because nothing is traced.
-    """
+    `fit` gets: epoch 0 of the learning curves."""
     values = {}
     for prefix, (x, y) in zip(("", "val_"), splits):
-        y_pred = model(x, training=False)  # the loss as untrained_loss computes it, y_pred reused
-        values[prefix + "loss"] = float(model.compute_loss(x=x, y=y, y_pred=y_pred, training=False))
-        model.reset_metrics()
-        scores = model.compute_metrics(x, y, y_pred, sample_weight=None)
-        values.update({prefix + name: float(value) for name, value in scores.items() if name != "loss"})
-    model.reset_metrics()
+        values.update({prefix + name: value for name, value in evaluate_in_one_pass(model, x, y).items()})
     return values
 
 
