@@ -95,10 +95,19 @@ def pytest_runtest_call(item: pytest.Item):
 
 
 _notebook_seconds: "collections.Counter[str]" = collections.Counter()
+_part_seconds: "collections.Counter[str]" = collections.Counter()  # setup, call and teardown of every test
+
+
+def _part(nodeid: str) -> str:
+    path = nodeid.split("::", 1)[0]
+    if path.endswith(".ipynb"):
+        return "nbval"
+    return "browser" if path.startswith("tests/browser/") else "unit"
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     path = report.nodeid.split("::", 1)[0]
+    _part_seconds[_part(report.nodeid)] += report.duration
     if path.endswith(".ipynb"):
         _notebook_seconds[path] += report.duration
 
@@ -109,3 +118,8 @@ def pytest_terminal_summary(terminalreporter) -> None:
         for path, seconds in sorted(_notebook_seconds.items()):
             terminalreporter.write_line(f"{path:60s} {seconds:6.1f} s")
         terminalreporter.write_line(f"{'total':60s} {sum(_notebook_seconds.values()):6.1f} s")
+    if _part_seconds:
+        # summed over the test processes, which run side by side: more than the wall time
+        terminalreporter.write_sep("-", "time per part, summed over the test processes")
+        terminalreporter.write_line(", ".join(f"{part} {_part_seconds[part] / 60:.1f} min"
+                                              for part in ("unit", "nbval", "browser") if part in _part_seconds))
