@@ -300,7 +300,7 @@ def paired_scores(builders: dict[str, Callable[[], keras.Model]], dataset: Datas
     for seed in seeds:
         row = {}
         for name, build in builders.items():
-            keras.backend.clear_session()
+            keras.backend.clear_session(free_memory=False)  # as train(): no full garbage collection per fit
             keras.utils.set_random_seed(seed)
             history = build().fit(dataset.x_train, dataset.y_train, validation_data=(dataset.x_val, dataset.y_val),
                                   epochs=epochs, batch_size=batch_size, verbose=0).history[OBJECTIVE]
@@ -326,7 +326,7 @@ def retrain_scores(build_fn: BuildFn, hyperparameters: kt.HyperParameters, datas
     """
     rows = {}
     for seed in seeds:
-        keras.backend.clear_session()
+        keras.backend.clear_session(free_memory=False)  # as train(): no full garbage collection per fit
         keras.utils.set_random_seed(seed)
         model = build_fn(hyperparameters)
         history = model.fit(dataset.x_train, dataset.y_train, validation_data=(dataset.x_val, dataset.y_val),
