@@ -22,7 +22,7 @@ from .config import ConfigError, RunConfig, field_names
 from .data import Dataset, load_dataset
 from .model import build_model, steps_per_epoch, targets
 from .schedules import schedule_callbacks
-from .training import (_TRAINING_LOCK, STEPS_PER_EXECUTION, DivergenceGuard, divergence, evaluate_in_one_pass,
+from .training import (_TRAINING_LOCK, DivergenceGuard, build_for_training, divergence, evaluate_in_one_pass,
                        untrained_loss)
 
 # Fields whose change needs neither a new model nor a new trace: they set only the starting weights,
@@ -128,7 +128,6 @@ def sweep(base: RunConfig, dataset: Optional[Dataset] = None, **axes: Iterable[A
                 config.dataset, standardize=config.standardize, train_fraction=config.train_fraction)
             key = _structure_key(config)
             if key not in models:
-                steps = steps_per_epoch(config, data)  # as train() compiles it
-                models[key] = build_model(config, data, steps_per_execution=min(steps, STEPS_PER_EXECUTION))
+                models[key] = build_for_training(config, data)
             rows.append({**cell, **_train_cell(models[key], config, data)})
     return pd.DataFrame(rows)

@@ -244,6 +244,13 @@ class _RunRecorder(DivergenceGuard):
             self.run.message = f"Diverged: {why}. Try a smaller learning rate or gradient clipping."
 
 
+def build_for_training(config: RunConfig, dataset: Dataset) -> keras.Model:
+    """The model `train(config)` fits, compiled as it compiles it: up to STEPS_PER_EXECUTION steps
+    per call into TensorFlow (never more than an epoch's)."""
+    steps = steps_per_epoch(config, dataset)
+    return build_model(config, dataset, steps_per_execution=min(steps, STEPS_PER_EXECUTION))
+
+
 def evaluate_in_one_pass(model: keras.Model, x, y) -> dict[str, float]:
     """Loss and metrics of `model` on (x, y) with its compiled loss and metrics, in one eager pass.
 
@@ -319,7 +326,7 @@ def train(config: RunConfig, dataset: Optional[Dataset] = None, *,
         keras.backend.clear_session(free_memory=False)  # gc.collect here costs ~0.3 s per run; Python collects later
         keras.utils.set_random_seed(config.seed)
         steps = steps_per_epoch(config, dataset)
-        model = build_model(config, dataset, steps_per_execution=min(steps, STEPS_PER_EXECUTION))
+        model = build_for_training(config, dataset)
         run.model = model
         cbs: list = [_RunRecorder(run, on_epoch, on_batch, stop_event, steps)]
         if probes:
