@@ -98,8 +98,8 @@ _notebook_seconds: "collections.Counter[str]" = collections.Counter()
 _part_seconds: "collections.Counter[str]" = collections.Counter()  # setup, call and teardown of every test
 
 
-def _part(nodeid: str) -> str:
-    path = nodeid.split("::", 1)[0]
+def _part(path: str) -> str:
+    """Which part of the suite a test file belongs to."""
     if path.endswith(".ipynb"):
         return "nbval"
     return "browser" if path.startswith("tests/browser/") else "unit"
@@ -107,7 +107,7 @@ def _part(nodeid: str) -> str:
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     path = report.nodeid.split("::", 1)[0]
-    _part_seconds[_part(report.nodeid)] += report.duration
+    _part_seconds[_part(path)] += report.duration
     if path.endswith(".ipynb"):
         _notebook_seconds[path] += report.duration
 
