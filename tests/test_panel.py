@@ -199,6 +199,21 @@ def test_projector_mode_enlarges_text_and_figures_of_every_lab(labs):
         w.presentation("yes")
 
 
+def test_figures_still_fill_their_box_after_projector_mode_and_a_run():
+    """Each placeholder figure sizes itself to its box (plotly's `autosize`); projector mode's
+    restyle followed by a run once reset that, and the figures fell back to plotly's fixed 700 px,
+    wider than a half-width box on a 1280 px projector."""
+    lab = w.TrainingLab(w.RunConfig(epochs=1, width=4), figures=("curves", "histogram"))
+    try:
+        w.presentation(True)
+        lab.run()
+        assert [f.layout.autosize for f in lab.live_figures()] == [True] * len(lab.live_figures())
+        assert all(f.layout.width is None for f in lab.live_figures())
+    finally:
+        w.presentation(False)
+        lab.close()
+
+
 def test_no_lab_is_wider_than_a_projector(labs):
     for lab in labs:
         widths = [lab.widget.layout.max_width] + [getattr(c.layout, "width", None) for c in lab.controls.values()]

@@ -31,12 +31,18 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
+# Layout the live figure sets for itself (see `placeholder`), not part of any figure it shows:
+# `update_live` never resets it.
+_WIDGET_OWN_LAYOUT = frozenset({"autosize"})
+
+
 def update_live(widget: LiveFigure, fig: go.Figure) -> None:
     """Make a live figure show `fig`, as one front-end update.
 
     While the traces keep their kind and look (every epoch of a run, every slider move), only the
     data that changed and the changed layout are sent: re-validating every property costs more than
-    drawing the new points, and an unchanged 120x120 contour need not travel again.
+    drawing the new points, and an unchanged 120x120 contour need not travel again.  Layout that
+    the previous figure had and `fig` lacks is reset, except the widget's own sizing.
     """
     layout = fig.layout.to_plotly_json()
     with widget.batch_update():
@@ -51,7 +57,7 @@ def update_live(widget: LiveFigure, fig: go.Figure) -> None:
             widget.add_traces(list(fig.data))
         previous = getattr(widget, "_copied_layout", {})
         changed = {key: value for key, value in layout.items() if previous.get(key) != value}
-        changed.update({key: None for key in previous if key not in layout})  # reset what `fig` lacks
+        changed.update({key: None for key in previous if key not in layout and key not in _WIDGET_OWN_LAYOUT})
         if changed:
             widget.layout.update(changed, overwrite=True)
         widget._copied_layout = layout
