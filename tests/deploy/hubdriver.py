@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +22,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 import psutil
+from processes import free_port, terminate  # tests/support, on sys.path through the repository's conftest.py
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -50,12 +49,6 @@ def missing_requirements() -> Optional[str]:
     return None
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def wait_for(condition: Callable[[], Any], timeout: float, what: str, interval: float = 0.25) -> Any:
     """Poll `condition` until it returns something truthy; TimeoutError naming `what` after `timeout` s."""
     deadline = time.monotonic() + timeout
@@ -78,6 +71,7 @@ class Hub:
     idle_timeout: int
     url: str = ""
     process: Optional[subprocess.Popen] = None
+    timings: dict = field(default_factory=dict)   # what the test measured, in seconds, for its report
     _descendants: dict = field(default_factory=dict)
 
     @property
@@ -157,13 +151,7 @@ class Hub:
         if self.process is None:
             return []
         self._remember_descendants()
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        terminate(self.process)
         left = [proc for proc in self._descendants.values() if proc.is_running()]
         for proc in left:
             try:
