@@ -57,6 +57,7 @@ def _idle_timeout() -> int:
     return int(text)
 
 
+PASSWORD = _setting("WORKBOOK_HUB_PASSWORD")
 STATE = Path(_setting("WORKBOOK_HUB_STATE", str(DEPLOY / "state"))).resolve()
 HOMES = STATE / "home"
 IDLE_TIMEOUT = _idle_timeout()
@@ -80,7 +81,7 @@ if _proxy.exists():
 
 # --- who may log in -----------------------------------------------------------------------------
 c.JupyterHub.authenticator_class = "shared-password"
-c.SharedPasswordAuthenticator.user_password = _setting("WORKBOOK_HUB_PASSWORD")
+c.SharedPasswordAuthenticator.user_password = PASSWORD
 c.Authenticator.allow_all = True  # any name with the class password: each name is one learner
 
 # --- each learner's server ----------------------------------------------------------------------
