@@ -132,6 +132,9 @@ def test_a_class_on_jupyterhub(hub: Hub) -> None:
                 assert f"Culling server {name} " in log, f"{name}'s server stopped, but not by the idle culler"
             assert hub.server_running(ACTIVE), f"{ACTIVE}'s server was culled while in use"
             assert not futures[ACTIVE].done(), "the active learner's kernel stopped answering"
+        except BaseException:
+            hub.stop()  # ends the kernels, so that the learners' threads stop waiting on them at once
+            raise
         finally:
             keep_active.clear()
         active = futures[ACTIVE].result(timeout=CELL_TIMEOUT)
