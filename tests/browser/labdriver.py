@@ -19,8 +19,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,6 +27,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
+
+from processes import free_port, terminate  # tests/support, on sys.path through the repository's conftest.py
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = REPO / "notebooks"
@@ -107,12 +107,6 @@ def wait_until(condition: Callable[[], Any], timeout: float, interval: float = 0
 
 # -- the server -----------------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _write_scratch_labs(folder: Path) -> None:
     """One-lab notebooks, so TrainingLab is tested in the browser independently of any chapter: one
     that imports the workbook in the lab's own cell (its figures are the first the page sees, so
@@ -187,7 +181,7 @@ class JupyterServer:
                    JUPYTER_RUNTIME_DIR=str(dirs["runtime"]), JUPYTERLAB_WORKSPACES_DIR=str(dirs["workspaces"]),
                    JUPYTERLAB_SETTINGS_DIR=str(dirs["user-settings"]), IPYTHONDIR=str(dirs["ipython"]),
                    PYTHONUNBUFFERED="1")
-        port, self.token = _free_port(), secrets.token_hex(24)
+        port, self.token = free_port(), secrets.token_hex(24)
         self.url = f"http://127.0.0.1:{port}"
         command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
                    f"--port={port}", "--ServerApp.port_retries=0", f"--ServerApp.root_dir={self.root}",
@@ -227,12 +221,7 @@ class JupyterServer:
             self.shutdown_kernels()
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass  # the server is stopped below either way
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        terminate(self.process)
 
     def lab_url(self, notebook: str) -> str:
         return f"{self.url}/lab/tree/{notebook}?reset&token={self.token}"
