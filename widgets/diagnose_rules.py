@@ -89,7 +89,7 @@ def exploding_gradients(config: RunConfig, m: dict, status: str) -> Optional[str
     A relative gradient of 10 means a plain SGD step at learning rate 0.1 would change that layer by
     its own size: no usable step size is left.  Adam scales its steps, but the same large gradient
     means the signal grew on its way through the layers and sits where the loss is enormous.
-    Calibration: healthy runs 0.3-1.5 at init and below 0.1 at the end, the largest of any other run
+    Calibration: healthy runs 0.02-1.5 at init and below 0.1 at the end, the largest of any other run
     2.1 (unscaled inputs into tanh); exploding runs 48-142 (12 linear layers with He init: 70).
     Threshold 10, about the geometric middle of 2.1 and 48.
     """
@@ -109,12 +109,12 @@ def vanishing_gradients(config: RunConfig, m: dict, status: str) -> Optional[str
        hidden layer's: the first layer learns a hundred times slower.  Judged at the end, not at
        init, because Adam can pull a badly initialized net out of it (then it is no problem to
        report).  No stall is needed: a deep sigmoid net that learns slowly still has the problem.
-       Calibration: healthy 0.5-2.8, every other run 0.18 or more (bar a fully saturated layer,
+       Calibration: healthy 0.5-6.6, every other run 0.18 or more (bar a fully saturated layer,
        which is reported as saturation); eight to ten sigmoid layers 6e-6 to 3e-4.  Threshold 0.01,
        near the geometric middle of 3e-4 and 0.18.
     2. Every layer's relative gradient at init is below 0.001 (tiny initial weights shrink the
        signal in every layer, so first and last are equally starved), and the training loss is
-       still above 80 % of its start.  Calibration: healthy 0.3 or more, the smallest of any other
+       still above 80 % of its start.  Calibration: healthy 0.02 or more, the smallest of any other
        run 0.006 (a linear net on circles); a tanh net with tiny initial weights 1e-5.
     """
     ratio = _get(m, "depth_ratio_final")
@@ -123,7 +123,7 @@ def vanishing_gradients(config: RunConfig, m: dict, status: str) -> Optional[str
                 f"layer's (threshold {VANISHING_DEPTH_RATIO:g}; healthy: above 0.1).")
     if _get(m, "rel_grad_init") < VANISHING_REL_GRAD and _get(m, "loss_vs_start") > VANISHING_STALL:
         return (f"at initialization even the largest relative gradient of a layer is {_get(m, 'rel_grad_init'):.2g} "
-                f"(threshold {VANISHING_REL_GRAD:g}; healthy: above 0.1), and the training loss is still "
+                f"(threshold {VANISHING_REL_GRAD:g}; healthy: above 0.01), and the training loss is still "
                 f"{_get(m, 'loss_vs_start'):.0%} of its start.")
     return None
 
@@ -132,8 +132,8 @@ def saturated_units(config: RunConfig, m: dict, status: str) -> Optional[str]:
     """Sigmoid/tanh only: in the worst hidden layer more than half of the outputs sit where the slope
     is below 5 % of its peak, while the training loss is still above a quarter of the loss of
     ignoring the inputs (the stall: a tanh net that has fitted separable data saturates
-    legitimately, and is then below that).  Calibration: healthy sigmoid/tanh nets 0-1 %, saturated
-    ones 82-100 %; the saturated runs' losses 45-100 % of chance, a well-fitted tanh net's 1 %."""
+    legitimately, and is then below that).  Calibration: healthy sigmoid/tanh nets 1-35 %, saturated
+    ones 82-100 %; the saturated runs' losses 45-100 % of chance, well-fitted tanh nets' 1-4 %."""
     if config.activation not in BOUNDED_ACTIVATIONS:
         return None
     share, loss = _get(m, "saturated_worst_layer"), _get(m, "loss_vs_chance")
@@ -161,7 +161,7 @@ def dead_units(config: RunConfig, m: dict, status: str) -> Optional[str]:
 def learning_rate_too_low(config: RunConfig, m: dict, status: str) -> Optional[str]:
     """Even the fastest-moving layer changed its weights by less than 0.03 % of their size per epoch,
     and the training loss is still above 90 % of its own start (a run that reached its minimum and
-    rests there is not stuck).  Calibration: healthy 2-5 % per epoch; the slowest other run 0.13 %
+    rests there is not stuck).  Calibration: healthy 2-10 % per epoch; the slowest other run 0.13 %
     (tiny weights in a tanh net); learning rates of 1e-5 and 1e-6: 0.001-0.008 %.  Threshold 3e-4,
     the geometric middle of 8e-5 and 1.3e-3."""
     update, loss = _get(m, "fastest_update"), _get(m, "loss_vs_start")
