@@ -109,7 +109,7 @@ def vanishing_gradients(config: RunConfig, m: dict, status: str) -> Optional[str
        hidden layer's: the first layer learns a hundred times slower.  Judged at the end, not at
        init, because Adam can pull a badly initialized net out of it (then it is no problem to
        report).  No stall is needed: a deep sigmoid net that learns slowly still has the problem.
-       Calibration: healthy 0.5-6.6, every other run 0.18 or more (bar a fully saturated layer,
+       Calibration: healthy 0.48-6.6, every other run 0.18 or more (bar a fully saturated layer,
        which is reported as saturation); eight to ten sigmoid layers 6e-6 to 3e-4.  Threshold 0.01,
        near the geometric middle of 3e-4 and 0.18.
     2. Every layer's relative gradient at init is below 0.001 (tiny initial weights shrink the
