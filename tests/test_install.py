@@ -76,3 +76,9 @@ def test_every_package_under_widgets_is_installed(installed):
     assert in_tree <= listed, f"add {sorted(in_tree - listed)} to [tool.setuptools] packages in pyproject.toml"
     for package in in_tree:
         assert (installed / package.replace(".", "/") / "__init__.py").is_file(), package
+
+
+def test_the_installed_package_carries_the_doctor_results_chapter_12_shows(installed):
+    """Chapter 12 renders widgets/doctor_results.json (written by benchmarks/doctor.py): package data."""
+    shipped = installed / "widgets" / "doctor_results.json"
+    assert shipped.read_bytes() == (ROOT / "widgets" / "doctor_results.json").read_bytes()

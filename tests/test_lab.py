@@ -212,3 +212,21 @@ def test_keras_code_panel_uses_only_the_clipping_mode_that_applies():
     lab.controls["clipnorm"].value = None
     assert "clipvalue=0.5" in lab.code_view.code
     lab.close()
+
+
+def test_the_reports_first_fix_is_one_click_away_and_cures_the_run():
+    from widgets.diagnose import diagnose
+    broken = w.RunConfig(dataset="moons", optimizer="rmsprop", learning_rate=0.1, epochs=8, batch_size=64)
+    doctor = w.TrainingLab(broken, controls=("optimizer", "learning_rate"), figures=("curves",), report=diagnose)
+    assert doctor.fix_button.disabled  # nothing suggested before the first run
+    before = doctor.run()
+    assert "dead units" in doctor.report_view.value
+    assert not doctor.fix_button.disabled and "learning_rate=0.01" in doctor.fix_button.description
+    doctor.fix_button.click()
+    assert doctor.config.learning_rate == pytest.approx(0.01) and doctor.fix_button.disabled
+    assert "press Train" in doctor.status_text
+    after = doctor.run()
+    assert after.final("val_loss") < before.final("val_loss") - 0.05, (before.summary(), after.summary())
+    plain = w.TrainingLab(broken, controls=("learning_rate",), figures=("curves",))
+    with pytest.raises(ValueError, match="No fix to apply"):
+        plain.apply_fix()

@@ -46,7 +46,9 @@ class TrainingLab(TrainingRuns, Panel):
     presets: name -> field values applied together from the preset menu (classic demos by default),
         each over `config`: a preset is a whole scenario, whatever was set before.
     report: optional function of each finished `Run` (e.g. `widgets.diagnose.diagnose`); what it
-        returns is shown under the status line, as HTML if it has `_repr_html_`.
+        returns is shown under the status line, as HTML if it has `_repr_html_`.  If it also has
+        `first_fix` (field -> value, as a `Diagnosis` has), a button applies those values to the
+        controls, so the next Train shows the cure.
     """
 
     def __init__(self, config: RunConfig = RunConfig(), controls: Iterable[str] = DEFAULT_CONTROLS,
@@ -83,8 +85,13 @@ class TrainingLab(TrainingRuns, Panel):
         self.pin_button.on_click(lambda _: self.pin())
         self.clear_button.on_click(lambda _: self.clear_pins())
         self.report_view = ipw.HTML()
+        self.fix_button = ipw.Button(description="Apply the suggested fix", icon="medkit", disabled=True,
+                                     tooltip="set the controls to the first fix the report suggests", **button)
+        self.fix_button.on_click(lambda _: self.apply_fix())
+        self.suggested_fix: dict[str, Any] = {}
+        middle = [self.report_view, self.fix_button] if report is not None else [self.report_view]
         self._frame([self.train_button, self.stop_button, self.pin_button, self.clear_button],
-                    [self.report_view], self.board.rows())
+                    middle, self.board.rows())
         self.show("Ready: choose settings and press Train.")
 
     # -- configuration -------------------------------------------------------------------------
@@ -117,6 +124,16 @@ class TrainingLab(TrainingRuns, Panel):
                 else:
                     self._fields[field] = value
         return self
+
+    def apply_fix(self) -> None:
+        """Set the fields the last report's first fix names (the Apply button); Train then shows the cure."""
+        if not self.suggested_fix:
+            raise ValueError("No fix to apply: train a run with a report that suggests one first.")
+        changes = ", ".join(f"{field}={value}" for field, value in self.suggested_fix.items())
+        self.set(**self.suggested_fix)
+        self.suggested_fix = {}
+        self.fix_button.disabled = True
+        self.show(f"Applied the suggested fix ({html.escape(changes)}): press Train to see whether it cures the run.")
 
     def changed(self) -> None:
         """Say at once if the settings cannot train; clear that message when they can again."""

@@ -23,7 +23,8 @@ REDRAW_INTERVAL = 0.25  # seconds between live redraws; the last epoch is always
 
 class TrainingRuns:
     """Train / Stop / wait for a lab that has `config`, `runner`, `show`, `set_busy`, `_train`,
-    `_redraw`, `_page_is_behind`, the Train, Stop and Pin buttons, `report` and `report_view`."""
+    `_redraw`, `_page_is_behind`, the Train, Stop, Pin and fix buttons, `report`, `report_view` and
+    `suggested_fix`."""
 
     last_run: Optional[Run] = None
 
@@ -95,19 +96,24 @@ class TrainingRuns:
     def _set_running(self, running: bool) -> None:
         self.train_button.disabled = running
         self.stop_button.disabled = not running
+        self.fix_button.disabled = running or not self.suggested_fix
         self.pin_button.disabled = running or self.last_run is None
         self.set_busy(running)
 
     def _show_report(self, run: Run) -> None:
         if self.report is None:
             return
+        self.suggested_fix = {}
         try:
             result = self.report(run)
             text = result._repr_html_() if hasattr(result, "_repr_html_") else html.escape(str(result))
+            self.suggested_fix = dict(getattr(result, "first_fix", None) or {})
         except Exception as exc:  # a failing report must not lose the finished run
             text = status_html(f"The report failed: {html.escape(type(exc).__name__)}: "
                                f"{html.escape(str(exc))}", error=True)
         self.report_view.value = text
+        changes = ", ".join(f"{field}={value}" for field, value in self.suggested_fix.items())
+        self.fix_button.description = f"Apply the suggested fix: {changes}" if changes else "Apply the suggested fix"
 
     # -- progress ------------------------------------------------------------------------------
     def _on_batch(self, run: Run, epoch: int, step: int, loss: float) -> None:

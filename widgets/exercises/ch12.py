@@ -17,6 +17,7 @@ from typing import Any, Optional
 
 from ..config import RunConfig
 from ..diagnose import PROBLEMS, diagnose
+from ..diagnose_rules import EXPLODING_REL_GRAD
 from ..training import Run, train
 from . import Feedback, check_locked, exercise, solution_function
 
@@ -27,7 +28,8 @@ HEALTHY = "nothing wrong"
 # What each problem looks like in the lab's views, used to explain a wrong guess.
 SIGNS = {
     "divergence": "a loss that shoots up to huge values or NaN and a run that stops early with status 'diverged'",
-    "exploding gradients": "gradient histograms far to the right (mean |gradient| above 1) from the first epoch",
+    "exploding gradients": "gradient histograms far to the right from the first epoch: a layer's gradient many "
+                           "times larger than its weights",
     "vanishing gradients": "early layers' gradient curves decades below the late layers' (or all of them tiny), "
                            "with a loss stuck near its starting value",
     "saturated units": "sigmoid/tanh activations piled at their limits: a high 'saturated' bar in the "
@@ -47,37 +49,38 @@ class Challenge:
 
     title: str
     broken: RunConfig
-    problem: str                 # what the diagnosis of the broken run finds
+    problem: str                 # what the broken run was made to have (diagnose finds it)
     locked: tuple[str, ...]      # fields the repair must leave as they are
     min_val_accuracy: float      # the repaired run must reach this (final model, validation rows)
     hint: str
 
 
 _BASE = RunConfig(batch_size=64, epochs=10, seed=0)
+# Neutral names and titles: they say what the run is for, never what is wrong with it.
 CHALLENGES: dict[str, Challenge] = {
-    "stuck": Challenge(
-        "a deep sigmoid net that learns nothing",
+    "patient A": Challenge(
+        "a moons classifier",
         _BASE.replace(dataset="moons", activation="sigmoid", depth=8, epochs=6),
         "vanishing gradients", ("dataset", "depth", "epochs"), 0.85,
         "Keep eight layers and six epochs; what does each layer do to the backward signal?"),
-    "wild steps": Challenge(
-        "plain SGD that blows up",
+    "patient B": Challenge(
+        "a diabetes screen",
         _BASE.replace(dataset="pima", initializer="he_normal", depth=4, optimizer="sgd", learning_rate=3.0,
                       epochs=8),
         "divergence", ("dataset", "optimizer", "depth"), 0.72,
         "Keep plain SGD; how big is each step?"),
-    "raw features": Challenge(
-        "tanh on raw measurements",
+    "patient C": Challenge(
+        "a breast-cancer classifier",
         _BASE.replace(dataset="breast_cancer", standardize=False, activation="tanh", epochs=8),
         "saturated units", ("dataset", "activation"), 0.93,
         "Keep tanh; what do inputs in the thousands do to it?"),
-    "memorizer": Challenge(
-        "a big net on 100 rows",
+    "patient D": Challenge(
+        "a diabetes screen from a small clinic",
         _BASE.replace(dataset="pima", depth=3, width=256, train_fraction=0.25, batch_size=32, epochs=15),
         "overfitting", ("dataset", "train_fraction", "depth", "width", "epochs"), 0.72,
         "Keep the data, the network and the 15 epochs; what stops it from memorizing?"),
-    "quiet units": Challenge(
-        "good accuracy, hidden damage",
+    "patient E": Challenge(
+        "another moons classifier",
         _BASE.replace(dataset="moons", learning_rate=0.3, epochs=8),
         "dead units", ("dataset", "activation", "optimizer"), 0.88,
         "Keep ReLU and Adam; the curves look fine, so read the activation view."),
@@ -106,9 +109,16 @@ def broken(name: str) -> RunConfig:
     return challenge.broken
 
 
+@functools.lru_cache(maxsize=None)
+def broken_run(name: str) -> Run:
+    """The trained broken run of a challenge, trained once per session (seeded, so always the same):
+    the chapter looks at it, and exercise 1 judges a name by what `diagnose` finds in it."""
+    return train(broken(name))
+
+
 def _as_dict(answer: Any, what: str) -> dict | Feedback:
     if not isinstance(answer, dict) or not answer:
-        return Feedback(False, f"Give a dict from challenge name to {what}, e.g. {{'stuck': ...}}; "
+        return Feedback(False, f"Give a dict from challenge name to {what}, e.g. {{'patient A': ...}}; "
                                f"you gave {answer!r}.")
     unknown = [name for name in answer if name not in CHALLENGES]
     if unknown:
@@ -120,15 +130,19 @@ def _as_dict(answer: Any, what: str) -> dict | Feedback:
 # -- exercise 1 -------------------------------------------------------------------------------------
 
 def problem_verdict(name: str, answer: Any) -> Feedback:
-    """Whether `answer` names the problem of challenge `name`; a wrong pick hears what it would look like."""
+    """Whether `answer` names a problem that `diagnose` reports for challenge `name`'s run (or
+    "nothing wrong" for a run it finds healthy); a wrong pick hears what it would look like."""
     challenge = _challenge(name)
     if isinstance(challenge, Feedback):
         return challenge
     key = answer.strip().lower() if isinstance(answer, str) else None
     if key not in SIGNS:
         return Feedback(False, f"{name}: answer with one of {', '.join(map(repr, SIGNS))}; you gave {answer!r}.")
-    if key == challenge.problem:
-        return Feedback(True, f"{name}: {key}; the views show {SIGNS[key]}.")
+    found = diagnose(broken_run(name)).problems or [HEALTHY]
+    if key in found:
+        also = [p for p in found if p != key]
+        return Feedback(True, f"{name}: {key}; the views show {SIGNS[key]}."
+                              + (f" The diagnosis also reports {', '.join(also)}." if also else ""))
     return Feedback(False, f"{name}: not {key}, which would show {SIGNS[key]}. Do its views show that?")
 
 
@@ -137,12 +151,13 @@ def problem_verdict(name: str, answer: Any) -> Feedback:
                  "the loss curves, the gradient of every layer, the activations. Which picture is unusual?",
                  "Section 1's table says which number each problem is judged by; find that number in the "
                  "challenge's views."),
-          solution='answer = {"stuck": "vanishing gradients", "wild steps": "divergence",\n'
-                   '          "raw features": "saturated units", "memorizer": "overfitting",\n'
-                   '          "quiet units": "dead units"}')
+          solution='answer = {"patient A": "vanishing gradients", "patient B": "divergence",\n'
+                   '          "patient C": "saturated units", "patient D": "overfitting",\n'
+                   '          "patient E": "dead units"}')
 def check_problems(answer: Any) -> Feedback:
     """Which problem does each broken run have? A dict {challenge name: one of `PROBLEMS` or
-    'nothing wrong'}; right when all five are named correctly."""
+    'nothing wrong'}; a name is right when `diagnose` reports it for that run (any of its findings),
+    and the answer is right when all five are."""
     answers = _as_dict(answer, "a problem name")
     if isinstance(answers, Feedback):
         return answers
@@ -201,11 +216,11 @@ def check_repair(name: str, config: Any) -> Feedback:
                  "For each problem, the chapter that introduced it measured a cure: 01 and 03 (gradients), 04 "
                  "(inputs), 05 (overfitting), 08 (step size)."),
           solution='answer = {\n'
-                   '    "stuck": ch12.broken("stuck").replace(activation="relu", initializer="he_normal"),\n'
-                   '    "wild steps": ch12.broken("wild steps").replace(learning_rate=0.03),\n'
-                   '    "raw features": ch12.broken("raw features").replace(standardize=True),\n'
-                   '    "memorizer": ch12.broken("memorizer").replace(dropout=0.5),\n'
-                   '    "quiet units": ch12.broken("quiet units").replace(learning_rate=0.01),\n'
+                   '    "patient A": ch12.broken("patient A").replace(activation="relu", initializer="he_normal"),\n'
+                   '    "patient B": ch12.broken("patient B").replace(learning_rate=0.03),\n'
+                   '    "patient C": ch12.broken("patient C").replace(standardize=True),\n'
+                   '    "patient D": ch12.broken("patient D").replace(dropout=0.5, l2=0.01),\n'
+                   '    "patient E": ch12.broken("patient E").replace(learning_rate=0.01),\n'
                    '}')
 def check_repairs(answer: Any) -> Feedback:
     """A dict {challenge name: repaired RunConfig or None}.  Each config given is trained (a few
@@ -234,7 +249,7 @@ KEEP_SHAPE = ("dataset", "activation", "depth", "width", "epochs", "batch_size",
                  "three layers, and so how large the gradients are? Chapter 03 measured it layer by layer.",
                  "A run that blows up to NaN is divergence, not exploding gradients: the gradients must be "
                  "large from the start while the loss stays finite."),
-          solution='answer = ch12.HEALTHY_START.replace(initializer="random_normal", init_scale=1.0)')
+          solution='answer = ch12.HEALTHY_START.replace(initializer="random_normal", init_scale=3.0)')
 def check_exploding_on_purpose(answer: Any) -> Feedback:
     """Train the learner's change of `HEALTHY_START` (a 3 x 32 ReLU net, He init, on the moons) and
     diagnose it: right when the diagnosis finds exploding gradients and the run did not diverge."""
@@ -248,9 +263,11 @@ def check_exploding_on_purpose(answer: Any) -> Feedback:
         return Feedback(False, f"Your run diverged ({run.message}); the diagnosis finds {found}. The exercise "
                                "asks for gradients that explode in a run that stays finite.")
     if "exploding gradients" not in diagnosis:
-        largest = float(run.gradients["grad_mean_abs"].max())
-        return Feedback(False, f"Your run ended '{run.status}'; the diagnosis finds {found}. Its largest mean "
-                               f"|gradient| of a layer was {largest:.3g}.")
+        m = diagnosis.measurements
+        largest = max(m.get("rel_grad_init", 0.0), m.get("rel_grad_final", 0.0))
+        return Feedback(False, f"Your run ended '{run.status}'; the diagnosis finds {found}. The largest gradient of "
+                               f"a layer was {largest:.3g} times its weights (exploding means above "
+                               f"{EXPLODING_REL_GRAD:g}).")
     return Feedback(True, f"The diagnosis finds {found}. With the same ReLU network, the scale of the initial "
                           "weights decides whether each layer amplifies the signal: He's scale keeps it level "
                           "for ReLU, a much larger one multiplies it at every layer, forward and backward.")

@@ -1,0 +1,71 @@
+"""The doctor benchmark: its labelled cases, its scoring, and the committed results chapter 12 shows.
+
+A fixed subset of the held-out cases is trained here (a few seconds each): diagnose must name the
+problem each was made to have, stay silent on the healthy one, and find what the committed results
+file says it found (the file is what `benchmarks/doctor.py --write` produced with the current rules).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import widgets as w
+from widgets import doctor_cases, doctor_score
+from widgets.diagnose import PROBLEMS, diagnose
+
+SUBSET = ("pima, tanh, Adam", "moons, RMSprop at 0.1", "pima, Adam at 1e-6", "pima raw, sigmoid")
+
+
+def test_cases_cover_every_problem_many_ways_and_split_in_halves():
+    cases = doctor_cases.cases()
+    assert len(cases) >= 40 and len({c.name for c in cases}) == len(cases)
+    for problem in PROBLEMS:
+        made = [c for c in cases if c.problem == problem]
+        assert len(made) >= 4, problem
+        assert len({c.config.dataset for c in made}) >= 3, problem  # different data, not one set re-seeded
+        assert {c.half for c in made} == {doctor_cases.CALIBRATION, doctor_cases.HELD_OUT}, problem
+    healthy = [c for c in cases if c.problem is None]
+    assert len(healthy) >= 10
+    tasks = {w.load_dataset(c.config.dataset).task for c in cases}
+    assert tasks == {"binary", "multiclass", "regression"}
+    assert len({c.config.optimizer for c in cases}) >= 4
+    assert {c.config.batchnorm for c in cases} == {True, False} and any(c.config.dropout for c in cases)
+    assert min(c.config.depth for c in cases) <= 2 and max(c.config.depth for c in cases) >= 12
+    with pytest.raises(ValueError, match="half must be"):
+        doctor_cases.cases("test")
+
+
+@pytest.mark.parametrize("name", SUBSET)
+def test_diagnose_names_the_labelled_problem_and_matches_the_committed_results(name):
+    case = doctor_cases.case(name)
+    assert case.half == doctor_cases.HELD_OUT
+    found = diagnose(w.train(case.config)).problems
+    assert found == ([] if case.problem is None else [case.problem]), (name, found)
+    stored = {r["name"]: r["found"] for r in doctor_score.load_results()["held_out"]}
+    assert stored[name] == found, "widgets/doctor_results.json is stale: run benchmarks/doctor.py --write"
+
+
+def test_results_file_scores_every_held_out_case():
+    results = doctor_score.load_results()
+    assert [r["name"] for r in results["held_out"]] == [c.name for c in doctor_cases.cases(doctor_cases.HELD_OUT)]
+    assert set(results["prescriptions"]) == set(PROBLEMS)
+    for trial in results["prescriptions"].values():
+        assert trial["improved"] == sum(doctor_score.improved(t["broken"], t["fixed"]) for t in trial["trials"])
+
+
+def test_scoring_counts_every_finding_once_per_run():
+    labelled = [(None, []), (None, ["overfitting"]), ("overfitting", ["overfitting"]),
+                ("dead units", ["dead units", "overfitting"]), ("dead units", [])]
+    table, rates, false_alarms = doctor_score.score(labelled)
+    assert false_alarms == 1
+    assert table.loc["healthy", doctor_score.NOTHING] == 1 and table.loc["dead units", "overfitting"] == 1
+    assert rates.loc["overfitting", "precision"] == pytest.approx(1 / 3)
+    assert rates.loc["overfitting", "recall"] == 1.0
+    assert rates.loc["dead units", "recall"] == 0.5 and rates.loc["dead units", "precision"] == 1.0
+    with pytest.raises(ValueError, match="unknown label"):
+        doctor_score.confusion([("sadness", [])])
+
+
+def test_improvement_treats_divergence_as_the_worst_loss():
+    assert doctor_score.improved(None, 0.7) and doctor_score.improved(0.7, 0.5)
+    assert not doctor_score.improved(0.5, 0.7) and not doctor_score.improved(0.5, None)

@@ -1,0 +1,104 @@
+"""Scoring `diagnose` on labelled runs: the confusion table, precision and recall per problem, false
+alarms on healthy runs, and whether the first prescribed fix lowers the validation loss.
+
+`benchmarks/doctor.py` trains the cases of `doctor_cases` and writes what `diagnose` found into
+`RESULTS_PATH`, which chapter 12 renders with these functions (tests/test_doctor_benchmark.py
+checks that the file still matches what the current `diagnose` finds).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any, Iterable, Optional, Sequence
+
+import pandas as pd
+
+from .diagnose import PROBLEMS, diagnose, prescribe
+from .diagnose_measure import clean_loss
+from .training import Run, train
+
+HEALTHY, NOTHING = "healthy", "nothing found"
+RESULTS_PATH = Path(__file__).resolve().parent / "doctor_results.json"
+
+
+def confusion(labelled: Iterable[tuple[Optional[str], Sequence[str]]]) -> pd.DataFrame:
+    """Rows: the problem each run was made to have ("healthy" for None); columns: each problem
+    diagnose reported, or "nothing found".  A run with two findings counts in two columns."""
+    rows = [HEALTHY, *PROBLEMS]
+    table = pd.DataFrame(0, index=pd.Index(rows, name="made to have"),
+                         columns=pd.Index([*PROBLEMS, NOTHING], name="diagnose found"))
+    for label, found in labelled:
+        row = HEALTHY if label is None else label
+        if row not in rows:
+            raise ValueError(f"confusion: unknown label {label!r}; labels are None or one of {PROBLEMS}")
+        for problem in found or [NOTHING]:
+            table.loc[row, problem] += 1
+    return table
+
+
+def rates(table: pd.DataFrame, runs: dict[str, int]) -> pd.DataFrame:
+    """Per problem: runs made to have it (`runs`, since a run may count in two columns), times it
+    was reported, precision (reports that were right) and recall (runs that got it reported)."""
+    out = []
+    for problem in PROBLEMS:
+        hits, reported, made = int(table.loc[problem, problem]), int(table[problem].sum()), runs.get(problem, 0)
+        out.append({"problem": problem, "runs made to have it": made, "times reported": reported,
+                    "precision": hits / reported if reported else float("nan"),
+                    "recall": hits / made if made else float("nan")})
+    return pd.DataFrame(out).set_index("problem")
+
+
+def score(labelled: Sequence[tuple[Optional[str], Sequence[str]]]) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """The confusion table, the per-problem rates, and the number of findings on healthy runs."""
+    labelled = list(labelled)
+    runs = {HEALTHY: 0, **{p: 0 for p in PROBLEMS}}
+    for label, _ in labelled:
+        runs[HEALTHY if label is None else label] = runs.get(HEALTHY if label is None else label, 0) + 1
+    false_alarms = sum(len(found) for label, found in labelled if label is None)
+    table = confusion(labelled)
+    return table, rates(table, runs), false_alarms
+
+
+def validation_loss(run: Run) -> Optional[float]:
+    """The final model's validation loss without dropout or penalty; None for a diverged run."""
+    if run.status == "diverged" or run.model is None:
+        return None
+    value = clean_loss(run, run.dataset.x_val, run.dataset.y_val)
+    return value if math.isfinite(value) else None
+
+
+def improved(broken: Optional[float], fixed: Optional[float]) -> bool:
+    """Whether a fixed run's validation loss beats the broken run's (None: diverged, the worst)."""
+    return fixed is not None and (broken is None or fixed < broken)
+
+
+def prescription_trial(config, seeds: Sequence[int]) -> dict[str, Any]:
+    """For each seed: train the broken config, diagnose it, apply the first fix (`prescribe`), train
+    that, and compare the two validation losses.  `improved` counts the seeds where the fixed run's
+    loss is lower (`improved`); a seed whose broken run got no finding has no fix and counts as not
+    improved."""
+    trials = []
+    for seed in seeds:
+        broken = train(config.replace(seed=seed))
+        diagnosis = diagnose(broken)
+        fixed_config = prescribe(diagnosis)
+        fixed = None if fixed_config is None else validation_loss(train(fixed_config, probes=False))
+        trials.append({"seed": seed, "found": diagnosis.problems,
+                       "changes": diagnosis.findings[0].changes if diagnosis.findings else {},
+                       "broken": validation_loss(broken), "fixed": fixed})
+    return {"trials": trials, "improved": sum(improved(t["broken"], t["fixed"]) for t in trials),
+            "seeds": len(trials)}
+
+
+def save_results(results: dict, path: Path = RESULTS_PATH) -> None:
+    """Write the benchmark's results as JSON (a diverged run's loss as null)."""
+    path.write_text(json.dumps(results, indent=1, allow_nan=False) + "\n")
+
+
+def load_results(path: Path = RESULTS_PATH) -> dict:
+    """The results the benchmark last wrote (FileNotFoundError naming the script that makes them)."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: run `python benchmarks/doctor.py --write` to make it")
+    return json.loads(path.read_text())
