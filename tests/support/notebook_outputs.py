@@ -26,7 +26,7 @@ WIDGET = "application/vnd.jupyter.widget-view+json"  # its model id is new in ev
 PLOTLY = "application/vnd.plotly.v1+json"
 # Modules whose tests share one costly module-scoped fixture (the static site's build, ~3 min cold):
 # one worker runs all of them, so the fixture is made once.
-ONE_WORKER_MODULES = ("tests/browser/test_site.py",)
+ONE_WORKER_MODULES = ("tests/browser/test_site_in_browser.py",)
 
 
 def comparable(outputs: Iterable[Any]) -> list[str]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
+import nbformat
 import plotly.offline
 
 from ..data import load_dataset
@@ -104,20 +105,18 @@ def build(out: Path = DEFAULT_OUT, cache: Path = DEFAULT_CACHE, numbers: Optiona
     _prepare(out)
     _write_assets(out)
     report = BuildReport()
-    executed = []
-    for i, chapter in enumerate(chapters, 1):
-        say(f"[{i}/{len(chapters)}] {chapter.notebook.name}")
+    # titles come from the notebooks as committed, so each page is written as soon as its chapter ran
+    titled = [(chapter, chapter.title(nbformat.read(chapter.notebook, as_version=4))) for chapter in chapters]
+    built = {chapter.notebook.stem for chapter in chapters}
+    exporter = pages.SiteExporter()
+    labs = {}
+    for i, chapter in enumerate(chapters):
+        say(f"[{i + 1}/{len(chapters)}] {chapter.notebook.name}")
         nb, from_cache = execute.executed(chapter.notebook, cache, say)
         if from_cache:
             say("  executed: from the cache")
         else:
             report.executed.append(chapter.number)
-        executed.append(nb)
-    titled = [(chapter, chapter.title(nb)) for chapter, nb in zip(chapters, executed)]
-    built = {chapter.notebook.stem for chapter in chapters}
-    exporter = pages.SiteExporter()
-    labs = {}
-    for i, (chapter, nb) in enumerate(zip(chapters, executed)):
         replacements = {}
         grid = GRIDS.get(chapter.number)
         if grid is not None:

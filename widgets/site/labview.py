@@ -22,7 +22,7 @@ from ..training import Run
 from .figures import figure_html, script_json
 from .grids import LabGrid
 
-_HALF_WIDTH = ("histogram", "norms")
+_HALF_WIDTH = ("histogram", "norms")  # side by side, as TrainingLab lays them out
 
 
 def _figure_json(name: str, run: Run) -> dict:

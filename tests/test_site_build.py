@@ -1,5 +1,5 @@
 """Unit tests of the static site's parts (widgets/site): runs kept on disk, grids, static widgets,
-figure boxes, pages and the build's guards.  tests/browser/test_site.py builds and reads the real site."""
+figure boxes, pages and the build's guards.  tests/browser/test_site_in_browser.py builds and reads the real site."""
 
 from __future__ import annotations
 
