@@ -36,7 +36,7 @@ REPO_CACHE = REPO / ".site-cache"
 # (_fullData: arrays that travel base64-encoded in the JSON are decoded there).
 FIGURES_JS = """() => [...document.querySelectorAll('.site-figure')].map((box) => ({
     id: box.id, label: box.getAttribute('aria-label'), svg: !!box.querySelector('.main-svg'),
-    values: (box._fullData || []).reduce((n, t) => n + ['x', 'y', 'z'].reduce((m, k) => m + ((t[k] || []).length || 0), 0), 0),
+    values: (box._fullData || []).reduce((n, t) => n + ['x', 'y', 'z', 'source', 'dimensions'].reduce((m, k) => m + ((t[k] || []).length || 0), 0), 0),
 }))"""
 
 

@@ -26,7 +26,7 @@ def figure_title(figure: dict[str, Any]) -> str:
 def has_data(figure: dict[str, Any]) -> bool:
     """True if some trace of the figure has values to draw (a lab's "press Train" placeholder has none)."""
     return any(trace.get(axis) is not None and len(trace[axis]) > 0
-               for trace in figure.get("data", []) for axis in ("x", "y", "z", "values"))
+               for trace in figure.get("data", []) for axis in ("x", "y", "z", "values", "source", "dimensions"))
 
 
 def script_json(value: Any) -> str:
