@@ -9,7 +9,7 @@ import pytest
 
 import widgets as w
 from widgets.config import ConfigError
-from widgets.site import build, figures, grids, labview, pages, runcache
+from widgets.site import build, execute, figures, grids, labview, pages, runcache
 from widgets.site.widget_html import StaticWidgets
 
 
@@ -36,6 +36,18 @@ def test_chapter_01_grid_covers_the_chapters_point():
     assert 24 <= len(configs) <= 48 and len({grid.cell_key(c) for c in configs}) == len(configs)
     assert grid.cell_key(grid.base) == "sigmoid|glorot_uniform|8"  # where the chapter's lab starts
     assert {c.activation for c in configs} >= {"sigmoid", "relu"} and {c.depth for c in configs} >= {2, 8}
+
+
+@pytest.mark.parametrize("number", sorted(grids.GRIDS))
+def test_every_declared_grid_finds_its_lab_and_stays_within_budget(number):
+    import nbformat
+    grid = grids.GRIDS[number]
+    chapter, = build.select_chapters([number])
+    nb = nbformat.read(chapter.notebook, as_version=4)
+    index = execute.code_cell_index(nb, grid.cell)
+    assert index is not None and "TrainingLab(" in nb.cells[index].source, f"chapter {number}: no lab cell {grid.cell!r}"
+    assert 24 <= len(grid.configs()) <= 48, grid.describe()
+    assert set(grid.figures) <= set(w.plots.LAB_FIGURES), grid.figures
 
 
 @pytest.mark.parametrize("axes, message", [

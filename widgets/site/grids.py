@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import ConfigError, RunConfig
+from ..plots import LAB_FIGURES
 
 FIGURES = ("curves", "histogram", "norms")  # what a TrainingLab shows by default
 
@@ -43,6 +44,9 @@ class LabGrid:
             if fields[field] not in values:
                 raise ConfigError(f"LabGrid({self.chapter}).axes[{field!r}]: the lab starts at "
                                   f"{fields[field]!r}, which must be one of the values {values}")
+        unknown = [name for name in self.figures if name not in LAB_FIGURES]
+        if unknown:
+            raise ValueError(f"LabGrid({self.chapter}).figures: unknown {unknown}; allowed: {', '.join(LAB_FIGURES)}")
         self.configs()  # every cell must be a valid config: RunConfig raises ConfigError naming the field
 
     @property
@@ -75,4 +79,14 @@ GRIDS: dict[str, LabGrid] = {grid.chapter: grid for grid in (
         point="Deep sigmoid and tanh nets starve their first layers and barely learn, ReLU with He "
               "initialization stays healthy at every depth, and Keras's small random_normal (std 0.05) "
               "makes even ReLU vanish as the net gets deeper."),
+    LabGrid(
+        chapter="03", cell="lab = w.TrainingLab(",
+        base=RunConfig(dataset="moons", depth=8, width=32, batch_size=64, epochs=10, optimizer="sgd",
+                       learning_rate=0.05, momentum=0.9, initializer="glorot_uniform", activation="tanh"),
+        axes=(("initializer", ("zeros", "random_normal", "glorot_uniform", "he_normal")),
+              ("activation", ("sigmoid", "tanh", "relu")),
+              ("depth", (2, 8))),
+        figures=("curves", "norms", "activations"),
+        point="Zeros never break the symmetry, Keras's small random_normal starves a deep net, Glorot "
+              "suits sigmoid and tanh and He suits ReLU: compare the per-layer gradients and activations."),
 )}
