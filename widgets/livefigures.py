@@ -6,7 +6,7 @@ first result.  `TrainingFigures` is `TrainingLab`'s set of figures with its pinn
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Iterable, Optional
 
 import numpy as np
 import plotly.graph_objects as go
@@ -83,14 +83,7 @@ def restyle(widget: LiveFigure) -> None:
     widget._copied_layout = widget.layout.to_plotly_json()
 
 
-_BUILDERS: dict[str, Callable[[Run, list], go.Figure]] = {
-    "curves": lambda run, pinned: plots.curves_figure(run, pinned),
-    "histogram": lambda run, pinned: plots.gradient_histogram_figure(run),
-    "norms": lambda run, pinned: plots.gradient_norm_figure(run),
-    "activations": lambda run, pinned: plots.activation_figure(run),
-    "boundary": lambda run, pinned: plots.decision_boundary_figure(run),
-}
-FIGURES = tuple(_BUILDERS)
+FIGURES = tuple(plots.LAB_FIGURES)
 _HALF_WIDTH = {"histogram", "norms"}  # drawn side by side
 MAX_PINNED = 3
 
@@ -129,7 +122,7 @@ class TrainingFigures:
                 continue
             if run.epochs_done == 0 and name != "curves":
                 continue
-            update_live(widget, _BUILDERS[name](run, self.pinned))
+            update_live(widget, plots.lab_figure(name, run, self.pinned))
 
     def page_is_behind(self) -> bool:
         """True while the page is still drawing an earlier redraw of any figure."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -331,3 +331,21 @@ def compare_figure(runs: Mapping[str, Run], column: str = "val_loss", log: bool 
         fig.update_yaxes(type="log")
     pretty = column.replace("val_", "validation ").replace("_", " ")
     return style(fig, f"{pretty} per epoch", "epoch", pretty + (" (log scale)" if log else ""))
+
+
+# A training lab's figures by name (TrainingLab's `figures`, the site's precomputed labs), each drawn
+# from a run and the runs pinned beside it.
+LAB_FIGURES: dict[str, Callable[[Run, Sequence[Run]], go.Figure]] = {
+    "curves": lambda run, pinned: curves_figure(run, pinned),
+    "histogram": lambda run, pinned: gradient_histogram_figure(run),
+    "norms": lambda run, pinned: gradient_norm_figure(run),
+    "activations": lambda run, pinned: activation_figure(run),
+    "boundary": lambda run, pinned: decision_boundary_figure(run),
+}
+
+
+def lab_figure(name: str, run: Run, pinned: Sequence[Run] = ()) -> go.Figure:
+    """The lab figure `name` (one of LAB_FIGURES) of `run`, with `pinned` runs where it shows them."""
+    if name not in LAB_FIGURES:
+        raise ValueError(f"lab_figure(name): unknown figure {name!r}; allowed: {', '.join(LAB_FIGURES)}")
+    return LAB_FIGURES[name](run, pinned)

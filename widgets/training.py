@@ -48,7 +48,7 @@ class Run:
     model: Optional[keras.Model] = None
     initial: dict = dataclasses.field(default_factory=dict)  # loss and metric before training
     _history: list = dataclasses.field(default_factory=list, repr=False)
-    _probe: Optional[HealthProbe] = dataclasses.field(default=None, repr=False)
+    _probe: "Optional[HealthProbe | RecordedProbe]" = dataclasses.field(default=None, repr=False)
 
     @property
     def history(self) -> pd.DataFrame:
@@ -101,6 +101,43 @@ class Run:
 
     def _repr_html_(self) -> str:
         return f"<b>Run</b> ({self.config.describe()}): {self.summary()}"
+
+    def to_record(self) -> dict:
+        """Everything the figures and summaries read, as JSON-ready values, without the model: what a
+        cache keeps so a finished run can be shown again without training (see `from_record`)."""
+        probe = self._probe
+        return {"config": self.config.to_dict(), "status": self.status, "message": self.message,
+                "epochs_done": self.epochs_done, "wall_time": self.wall_time, "initial": dict(self.initial),
+                "history": [dict(row) for row in self._history],
+                "gradients": list(probe.records_gradients) if probe else [],
+                "histograms": [{**row, "counts": np.asarray(row["counts"]).tolist()}
+                               for row in (probe.records_histograms if probe else [])],
+                "activations": list(probe.records_activations) if probe else []}
+
+    @classmethod
+    def from_record(cls, record: dict, dataset: Optional[Dataset] = None) -> "Run":
+        """The run `to_record` described (its `model` is None); the dataset is loaded as `train` would."""
+        config = RunConfig(**record["config"])
+        if dataset is None:
+            dataset = load_dataset(config.dataset, standardize=config.standardize,
+                                   train_fraction=config.train_fraction)
+        probe = RecordedProbe(records_gradients=list(record["gradients"]),
+                              records_histograms=[{**row, "counts": np.asarray(row["counts"], dtype=np.int64)}
+                                                  for row in record["histograms"]],
+                              records_activations=list(record["activations"]))
+        return cls(config=config, dataset=dataset, status=record["status"], message=record["message"],
+                   epochs_done=record["epochs_done"], wall_time=record["wall_time"], initial=dict(record["initial"]),
+                   _history=[dict(row) for row in record["history"]], _probe=probe)
+
+
+@dataclasses.dataclass
+class RecordedProbe:
+    """A finished run's probe measurements, read back from a record (`Run.from_record`): the same
+    `records_*` lists a `HealthProbe` fills while it trains."""
+
+    records_gradients: list
+    records_histograms: list
+    records_activations: list
 
 
 def divergence(loss: float, initial_loss: Optional[float] = None,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from typing import Optional
 
 from labdriver import LAB_STATUS, README_SCREENSHOT, README_SCREENSHOT_MAX_BYTES, layout_problems
 
@@ -255,12 +256,17 @@ def check_keyboard(notebook, name: str, lab) -> None:
     assert END_STATUS.match(final), f"{name}: Enter on Train did not run: {started!r} -> {final!r}"
 
 
-def check_axe(notebook, name: str, lab) -> dict[str, int]:
-    """axe-core's audit of the lab's own DOM: violations per impact; fails on serious or critical ones."""
+def axe_audit(page, context: Optional[str] = None, file_page: bool = False) -> tuple[dict[str, int], list[str]]:
+    """axe-core's audit of the page (or of the elements `context` selects), with the axe-core copy
+    that axe-playwright-python bundles (nothing is fetched): violations per impact, and each
+    serious or critical one described.
+
+    file_page: the page was opened from file://, where axe's preload (re-reading every stylesheet
+    with XMLHttpRequest, for its one screen-orientation rule) is refused by the browser; it is skipped.
+    """
     from axe_playwright_python.sync_playwright import Axe
-    marker = "data-axe-target"
-    lab.evaluate(f"(el) => el.setAttribute('{marker}', '1')")
-    results = Axe().run(notebook.page, context=f"[{marker}]")
+    options = {"resultTypes": ["violations"], **({"preload": False} if file_page else {})}
+    results = Axe().run(page, context=context, options=options)
     counts: dict[str, int] = {}
     bad = []
     for violation in results.response["violations"]:
@@ -269,6 +275,14 @@ def check_axe(notebook, name: str, lab) -> dict[str, int]:
         if impact in SERIOUS:
             bad.append(f"{impact}: {violation['id']} ({violation['help']}) on "
                        + "; ".join(n["html"][:120] for n in violation["nodes"][:3]))
+    return counts, bad
+
+
+def check_axe(notebook, name: str, lab) -> dict[str, int]:
+    """axe-core's audit of the lab's own DOM: violations per impact; fails on serious or critical ones."""
+    marker = "data-axe-target"
+    lab.evaluate(f"(el) => el.setAttribute('{marker}', '1')")
+    counts, bad = axe_audit(notebook.page, f"[{marker}]")
     print(f"{name}: axe-core violations in the lab by impact: {counts or 'none'}")
     assert not bad, f"{name}: axe-core finds serious or critical problems in the lab:\n" + "\n".join(bad)
     return counts

@@ -1,0 +1,256 @@
+"""The static course site, built by its README command and read in Chromium with no network.
+
+The module builds chapters 00 and 01 (with chapter 01's precomputed lab) into a temporary folder,
+starting from a copy of the repository's build cache when there is one (.site-cache/: then only what
+changed is executed or trained; from an empty cache this takes a few minutes).  The build runs in a
+process of its own under the suite's offline guard.  Every page is opened from file://, and every
+request that is not a local file is blocked and counted: none may be attempted.
+
+Checked: the index and each chapter load without console errors; every figure is drawn by plotly
+with data; chapter links lead to the built pages; moving a precomputed lab's control swaps in that
+grid cell's runs (the figures' data, the summary and the Keras code, compared with the cell's own
+data); the controls work from the keyboard; axe-core finds no serious or critical problem.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from lab_session import axe_audit
+from labdriver import REPO, UI_TIMEOUT, VIEWPORT, ConsoleLog
+
+pytestmark = pytest.mark.browser
+
+CHAPTERS = ("00", "01")
+BUILD_TIMEOUT = 1800  # s: from an empty cache, two chapters executed and 36 runs trained on a loaded 2-core machine
+REPO_CACHE = REPO / ".site-cache"
+
+# Every figure box: drawn by plotly (an SVG), and how many values its traces hold as plotly drew them
+# (_fullData: arrays that travel base64-encoded in the JSON are decoded there).
+FIGURES_JS = """() => [...document.querySelectorAll('.site-figure')].map((box) => ({
+    id: box.id, label: box.getAttribute('aria-label'), svg: !!box.querySelector('.main-svg'),
+    values: (box._fullData || []).reduce((n, t) => n + ['x', 'y', 'z', 'source', 'dimensions'].reduce((m, k) => m + ((t[k] || []).length || 0), 0), 0),
+}))"""
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Chapters 00 and 01 built by `python -m widgets.site build` into a temporary folder."""
+    base = tmp_path_factory.mktemp("site")
+    cache = base / "cache"
+    if REPO_CACHE.is_dir():  # read the maintainer's cache, never write to it (the run must leave no files)
+        shutil.copytree(REPO_CACHE, cache)
+    out = base / "out"
+    start = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "widgets.site", "build", "--chapters", *CHAPTERS,
+                           "--out", str(out), "--cache", str(cache)],
+                          cwd=REPO, capture_output=True, text=True, timeout=BUILD_TIMEOUT)
+    print(f"site build of chapters {', '.join(CHAPTERS)}: {time.monotonic() - start:.0f} s "
+          f"({'with' if REPO_CACHE.is_dir() else 'without'} the repository's cache)\n{done.stdout[-2000:]}")
+    assert done.returncode == 0, f"the site build failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return out
+
+
+class OfflinePage:
+    """A page opened from file:// with every other request blocked and recorded, and its console errors."""
+
+    def __init__(self, browser: Any):
+        self.context = browser.new_context(viewport=VIEWPORT)
+        self.blocked: list[str] = []
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(UI_TIMEOUT)
+        self.page.on("request", self._request)
+        self.console = ConsoleLog()
+        self.console.attach(self.page)
+
+    def _route(self, route: Any) -> None:
+        if route.request.url.startswith(("file:", "data:", "blob:")):
+            route.continue_()
+        else:
+            self.blocked.append(route.request.url)
+            route.abort()
+
+    def _request(self, request: Any) -> None:
+        # Requests that bypass routing (if any) are caught here: only local files may be asked for.
+        if not request.url.startswith(("file:", "data:", "blob:")) and request.url not in self.blocked:
+            self.blocked.append(request.url)
+
+    def open(self, path: Path) -> "OfflinePage":
+        self.page.goto(path.as_uri())
+        self.page.wait_for_load_state("load")
+        return self
+
+    def figures(self) -> list[dict]:
+        """Each figure box once every box is drawn (or after the UI timeout: then as it is)."""
+        try:
+            self.page.wait_for_function(f"() => ({FIGURES_JS})().every((f) => f.svg)", timeout=UI_TIMEOUT)
+        except Exception:  # noqa: BLE001 (Playwright's TimeoutError): the assertions below say what is missing
+            pass
+        return self.page.evaluate(FIGURES_JS)
+
+    def check_clean(self, name: str) -> None:
+        assert not self.console.errors, f"{name}: browser console errors:\n" + "\n".join(self.console.errors)
+        assert not self.blocked, f"{name}: the page asked for {len(self.blocked)} non-local resources: {self.blocked[:5]}"
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def offline(browser: Any) -> Iterator[OfflinePage]:
+    page = OfflinePage(browser)
+    try:
+        yield page
+    finally:
+        page.close()
+
+
+def _chapter_pages(site: Path) -> list[Path]:
+    return sorted(site.glob("[0-9][0-9]_*.html"))
+
+
+def test_index_lists_and_links_every_built_chapter(site, offline):
+    offline.open(site / "index.html")
+    links = offline.page.eval_on_selector_all(".site-chapters a", "as => as.map(a => a.getAttribute('href'))")
+    assert links == [p.name for p in _chapter_pages(site)] and len(links) == len(CHAPTERS), (
+        f"the index links {links}; built: {[p.name for p in _chapter_pages(site)]}")
+    assert "precomputed lab" in offline.page.inner_text(".site-chapters"), "the index does not say which lab is precomputed"
+    offline.check_clean("index.html")
+
+
+@pytest.mark.parametrize("number", CHAPTERS)
+def test_chapter_page_shows_prose_code_outputs_and_every_figure(site, offline, number):
+    page_path = next(site.glob(f"{number}_*.html"))
+    offline.open(page_path)
+    page = offline.page
+    figures = offline.figures()
+    assert figures, f"{page_path.name}: no figure on the page"
+    undrawn = [f["label"] for f in figures if not f["svg"]]
+    assert not undrawn, f"{page_path.name}: plotly did not draw {len(undrawn)} of {len(figures)} figures: {undrawn}"
+    empty = [f["label"] for f in figures if f["values"] == 0]
+    assert not empty, f"{page_path.name}: figures drawn without data: {empty}"
+    print(f"{page_path.name}: {len(figures)} figures drawn with data")
+    assert page.locator(".jp-MarkdownCell h1").count() == 1, f"{page_path.name}: the chapter's title is missing"
+    assert page.locator(".jp-CodeCell .jp-InputArea").count() > 5, f"{page_path.name}: code cells are missing"
+    assert page.locator(".jp-OutputArea-output").count() > 5, f"{page_path.name}: outputs are missing"
+    assert page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'] .ansi-red-fg, "
+                        ".jp-OutputArea-output.jp-OutputArea-executeResult .ansi-red-intense-fg").count() == 0
+    if number == "01":  # its prose has inline math, converted to MathML at build time
+        assert page.locator(".jp-MarkdownCell math").count() > 3, f"{page_path.name}: math is not rendered as MathML"
+    # navigation: the other built chapter is one link away, and a chapter link in the prose is rewritten to its page
+    hrefs = page.eval_on_selector_all(".site-header a", "as => as.map(a => a.getAttribute('href'))")
+    assert "index.html" in hrefs and all((site / h).exists() for h in hrefs), f"{page_path.name}: navigation {hrefs}"
+    assert any(h.startswith(("00_", "01_")) and h != page_path.name for h in hrefs), f"{page_path.name}: no link to the other chapter"
+    offline.check_clean(page_path.name)
+
+
+# What the lab shows and what its current grid cell holds.  The figures are compared as plotly drew
+# them (_fullData, where base64-encoded arrays are decoded): the cell's own figure is drawn in a
+# scratch box for the expected values.
+LAB_STATE_JS = """async (lab) => {
+    const run = window.workbookLabs[lab.dataset.lab].runs[lab.dataset.runKey];
+    const plain = (v) => (v == null ? null : ArrayBuffer.isView(v) || Array.isArray(v) ? Array.from(v, plain) : v);
+    const values = (box) => box._fullData.map((t) => JSON.stringify(['x', 'y', 'z'].map((k) => plain(t[k]))));
+    const expected = async (figure) => {
+        const scratch = document.createElement('div');
+        document.body.appendChild(scratch);
+        await Plotly.newPlot(scratch, JSON.parse(JSON.stringify(figure.data)), JSON.parse(JSON.stringify(figure.layout)));
+        const out = values(scratch);
+        Plotly.purge(scratch);
+        scratch.remove();
+        return out;
+    };
+    const figures = [];
+    for (const box of lab.querySelectorAll('[data-figure]')) {
+        figures.push({name: box.dataset.figure, svg: !!box.querySelector('.main-svg'), drawn: values(box),
+                      expected: await expected(run.figures[box.dataset.figure])});
+    }
+    return {
+        key: lab.dataset.runKey,
+        controls: [...lab.querySelectorAll('select[data-field]')].map((s) => s.value).join('|'),
+        figures,
+        status: lab.querySelector('.site-lab-status').textContent, expectedStatus: run.summary,
+        code: lab.querySelector('.site-lab-code').textContent, expectedCode: run.code,
+    };
+}"""
+
+
+def _lab_shows_its_cell(state: dict, where: str) -> None:
+    assert state["key"] == state["controls"], f"{where}: the lab shows run {state['key']}, its controls say {state['controls']}"
+    for figure in state["figures"]:
+        assert figure["svg"], f"{where}: figure {figure['name']} is not drawn"
+        assert figure["drawn"] == figure["expected"], f"{where}: figure {figure['name']} does not show run {state['key']}'s data"
+    assert state["status"] == state["expectedStatus"], f"{where}: status {state['status']!r}"
+    assert state["code"] == state["expectedCode"], f"{where}: the Keras code is not run {state['key']}'s"
+
+
+def _open_lab(site: Path, offline: OfflinePage) -> Any:
+    offline.open(next(site.glob("01_*.html")))
+    offline.figures()
+    lab = offline.page.locator(".site-lab")
+    assert lab.count() == 1, "chapter 01's precomputed lab is missing"
+    note = lab.locator(".site-lab-note").inner_text()
+    assert "Precomputed runs" in note and "JupyterLab" in note, f"the lab does not say its runs are precomputed: {note!r}"
+    return lab
+
+
+def _wait_for_key(offline: OfflinePage, lab: Any, key: str) -> dict:
+    offline.page.wait_for_function("([lab, key]) => lab.dataset.runKey === key", arg=[lab.element_handle(), key],
+                                   timeout=UI_TIMEOUT)
+    return lab.evaluate(LAB_STATE_JS)
+
+
+def test_precomputed_lab_swaps_in_each_grid_cells_runs(site, offline):
+    lab = _open_lab(site, offline)
+    start = lab.evaluate(LAB_STATE_JS)
+    assert start["key"] == "sigmoid|glorot_uniform|8", f"the lab starts at {start['key']}, not the chapter lab's settings"
+    _lab_shows_its_cell(start, "at the start")
+    fields = lab.locator("select[data-field]")
+    assert [fields.nth(i).get_attribute("data-field") for i in range(fields.count())] == ["activation", "initializer", "depth"]
+    for field, value, key in (("activation", "relu", "relu|glorot_uniform|8"),
+                              ("initializer", "he_normal", "relu|he_normal|8"),
+                              ("depth", "2", "relu|he_normal|2")):
+        lab.locator(f"select[data-field='{field}']").select_option(value)
+        state = _wait_for_key(offline, lab, key)
+        _lab_shows_its_cell(state, f"after choosing {field} = {value}")
+    changed = [f["name"] for f, g in zip(start["figures"], state["figures"]) if f["drawn"] != g["drawn"]]
+    assert changed == [f["name"] for f in start["figures"]], f"figures that did not change with the run: {changed}"
+    labels = lab.locator("label").all_inner_texts()
+    assert labels == ["activation", "initializer", "hidden layers"], f"control labels {labels}"
+    offline.check_clean("01 lab")
+
+
+def test_precomputed_lab_works_from_the_keyboard(site, offline):
+    lab = _open_lab(site, offline)
+    page = offline.page
+    focused = "() => document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.field || '' : ''"
+    for _ in range(200):  # Tab from the top of the page to the lab's first control
+        page.keyboard.press("Tab")
+        if page.evaluate(focused) == "activation":
+            break
+    assert page.evaluate(focused) == "activation", "Tab never reaches the lab's first control"
+    page.keyboard.press("ArrowDown")  # sigmoid -> tanh
+    _lab_shows_its_cell(_wait_for_key(offline, lab, "tanh|glorot_uniform|8"), "after ArrowDown on activation")
+    page.keyboard.press("Tab")
+    assert page.evaluate(focused) == "initializer", "Tab does not move from activation to initializer"
+    page.keyboard.press("ArrowDown")
+    _lab_shows_its_cell(_wait_for_key(offline, lab, "tanh|he_normal|8"), "after ArrowDown on initializer")
+    offline.check_clean("01 lab, keyboard")
+
+
+@pytest.mark.parametrize("name", ["index.html", "01_vanishing_exploding_gradients.html"])
+def test_site_pages_pass_axe(site, offline, name):
+    offline.open(site / name)
+    offline.figures()
+    counts, bad = axe_audit(offline.page, file_page=True)
+    print(f"{name}: axe-core violations by impact: {counts or 'none'}")
+    assert not bad, f"{name}: axe-core finds serious or critical problems:\n" + "\n".join(bad)
+    offline.check_clean(name)

@@ -1,0 +1,108 @@
+"""Unit tests of the static site's parts (widgets/site): runs kept on disk, grids, static widgets,
+figure boxes, pages and the build's guards.  tests/browser/test_site_in_browser.py builds and reads the real site."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import widgets as w
+from widgets.config import ConfigError
+from widgets.site import build, execute, figures, grids, labview, pages, runcache
+from widgets.site.widget_html import StaticWidgets
+
+
+def test_a_run_read_back_from_its_record_draws_the_same_figures(tiny, tmp_path):
+    run = w.train(tiny)
+    record = json.loads(json.dumps(run.to_record()))  # through JSON, as the cache stores it
+    again = w.training.Run.from_record(record)
+    assert again.model is None and again.summary() == run.summary()
+    for name in grids.FIGURES:
+        assert w.plots.lab_figure(name, again).to_plotly_json() == w.plots.lab_figure(name, run).to_plotly_json(), name
+
+
+def test_the_run_cache_trains_once_and_keys_on_the_config(tiny, tmp_path):
+    first, seconds = runcache.cached_run(tiny, tmp_path)
+    assert seconds > 0 and len(list((tmp_path / "runs").glob("*.json"))) == 1
+    second, seconds = runcache.cached_run(tiny, tmp_path)
+    assert seconds == 0.0 and second.history.equals(first.history)
+    assert runcache.run_key(tiny) != runcache.run_key(tiny.replace(seed=1))
+
+
+def test_chapter_01_grid_covers_the_chapters_point():
+    grid = grids.GRIDS["01"]
+    configs = grid.configs()
+    assert 24 <= len(configs) <= 48 and len({grid.cell_key(c) for c in configs}) == len(configs)
+    assert grid.cell_key(grid.base) == "sigmoid|glorot_uniform|8"  # where the chapter's lab starts
+    assert {c.activation for c in configs} >= {"sigmoid", "relu"} and {c.depth for c in configs} >= {2, 8}
+
+
+@pytest.mark.parametrize("number", sorted(grids.GRIDS))
+def test_every_declared_grid_finds_its_lab_and_stays_within_budget(number):
+    import nbformat
+    grid = grids.GRIDS[number]
+    chapter, = build.select_chapters([number])
+    nb = nbformat.read(chapter.notebook, as_version=4)
+    index = execute.code_cell_index(nb, grid.cell)
+    assert index is not None and "TrainingLab(" in nb.cells[index].source, f"chapter {number}: no lab cell {grid.cell!r}"
+    assert 24 <= len(grid.configs()) <= 48, grid.describe()
+    assert set(grid.figures) <= set(w.plots.LAB_FIGURES), grid.figures
+
+
+@pytest.mark.parametrize("axes, message", [
+    ((("colour", ("red",)),), "'colour' is not a RunConfig field"),
+    ((("depth", (2, 4)),), "the lab starts at 8"),
+    ((("depth", (8, -1)),), "depth"),
+])
+def test_a_bad_grid_names_the_field(axes, message):
+    with pytest.raises(ConfigError, match=message):
+        grids.LabGrid(chapter="99", cell="lab", base=w.RunConfig(depth=8), axes=axes, point="")
+
+
+def test_lab_section_has_labelled_controls_for_each_axis_and_the_note():
+    grid = grids.LabGrid(chapter="99", cell="lab", base=w.RunConfig(depth=2, activation="relu"),
+                         axes=(("activation", ("relu", "tanh")), ("depth", (1, 2))), point="The point.")
+    start = {"figures": {n: {"data": [{"y": [1, 2]}], "layout": {"title": {"text": n}}} for n in grid.figures},
+             "summary": "finished", "code": "import keras"}
+    markup = labview.lab_section(grid, start, "data/x.js")
+    for field in ("activation", "depth"):
+        assert f'<label for="lab-99-{field}">' in markup and f'<select id="lab-99-{field}"' in markup
+    assert '<option value="2" selected>' in markup and "Precomputed runs" in markup and "JupyterLab" in markup
+    assert 'data-run-key="relu|2"' in markup
+
+
+def test_figure_boxes_escape_their_json_and_name_the_figure():
+    markup = figures.figure_html({"data": [{"y": [1], "name": "</script><b>"}], "layout": {"title": {"text": "Loss <i>x</i>"}}})
+    assert "</script><b>" not in markup and 'aria-label="Loss x"' in markup
+    assert figures.has_data({"data": [{"y": [1]}]}) and not figures.has_data({"data": [{"x": []}]})
+
+
+def test_static_widgets_show_settings_html_and_figures_and_skip_buttons():
+    state = {
+        "box": {"model_name": "VBoxModel", "state": {"children": ["IPY_MODEL_html", "IPY_MODEL_drop", "IPY_MODEL_btn",
+                                                                  "IPY_MODEL_fig", "IPY_MODEL_empty", "IPY_MODEL_gone"]}},
+        "html": {"model_name": "HTMLModel", "state": {"value": "<b>status</b>"}},
+        "drop": {"model_name": "DropdownModel", "state": {"description": "activation", "index": 1,
+                                                          "_options_labels": ["sigmoid", "relu"]}},
+        "btn": {"model_name": "ButtonModel", "state": {"description": "Train"}},
+    }
+    figs = {"fig": {"data": [{"y": [1, 2]}], "layout": {}}, "empty": {"data": [], "layout": {}}}
+    markup = StaticWidgets(state, figs, lambda outputs: "").render("IPY_MODEL_box")
+    assert "<b>status</b>" in markup and "activation</span> relu" in markup and "Train" not in markup
+    assert markup.count('class="site-figure"') == 1  # the empty placeholder is left out
+
+
+def test_markdown_math_becomes_mathml():
+    exporter = pages.SiteExporter()
+    out = exporter.markdown2html({}, "slope $f'(z)$ and $$0.25^{10}$$")
+    assert out.count("<math") == 2 and "$" not in out
+
+
+def test_build_rejects_an_unknown_chapter_and_a_foreign_folder(tmp_path):
+    with pytest.raises(build.BuildError, match="no chapter 99; allowed: 00, 01, 02"):
+        build.select_chapters(["99"])
+    (tmp_path / "mine.txt").write_text("keep me")
+    with pytest.raises(build.BuildError, match="not written by this build"):
+        build.build(out=tmp_path, cache=tmp_path / "cache", numbers=["00"], say=lambda line: None)
+    assert (tmp_path / "mine.txt").exists()

@@ -1,0 +1,140 @@
+"""Build the whole site: execute the chapters, train the precomputed labs, write the pages.
+
+Every slow step is cached (`execute`, `runcache`), so a rebuild with nothing changed only renders.
+Progress goes to `say`, one line per step, because a cold build of every chapter takes many minutes.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Optional
+
+import nbformat
+import plotly.offline
+
+from ..data import load_dataset
+from . import execute, labview, pages
+from .grids import GRIDS, LabGrid
+from .runcache import cached_run
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = ROOT / "notebooks"
+DEFAULT_OUT = ROOT / "_site"
+DEFAULT_CACHE = ROOT / ".site-cache"
+ASSETS = Path(__file__).resolve().parent / "assets"
+MARKER = ".workbook-site"  # in every folder the build writes, so it only ever empties its own output
+
+
+class BuildError(ValueError):
+    """Bad build options (unknown chapter, an output folder that is not a site)."""
+
+
+@dataclass
+class BuildReport:
+    """What a build did: pages written, chapters executed (not from the cache), runs trained, time."""
+
+    pages: list[str] = field(default_factory=list)
+    executed: list[str] = field(default_factory=list)
+    trained: int = 0
+    reused_runs: int = 0
+    seconds: float = 0.0
+    size_bytes: int = 0
+
+
+def select_chapters(numbers: Optional[Iterable[str]] = None, folder: Path = NOTEBOOKS) -> list[pages.Chapter]:
+    """The chapters to build: all notebooks NN_topic.ipynb, or those whose number is in `numbers`."""
+    every = [pages.Chapter(p) for p in sorted(folder.glob("[0-9][0-9]_*.ipynb"))]
+    if not numbers:
+        return every
+    wanted = [str(n).zfill(2) for n in numbers]
+    known = {c.number for c in every}
+    unknown = [n for n in wanted if n not in known]
+    if unknown:
+        raise BuildError(f"--chapters: no chapter {', '.join(unknown)}; allowed: {', '.join(sorted(known))}")
+    return [c for c in every if c.number in wanted]
+
+
+def _prepare(out: Path) -> None:
+    """Empty `out` if the build wrote it before; refuse a non-empty folder the build did not write."""
+    if out.exists() and any(out.iterdir()):
+        if not (out / MARKER).exists():
+            raise BuildError(f"--out: {out} is not empty and was not written by this build; "
+                             "give an empty or new folder")
+        shutil.rmtree(out)
+    (out / "assets").mkdir(parents=True)
+    (out / "data").mkdir()
+    (out / MARKER).write_text("written by python -m widgets.site build; emptied by the next build\n")
+
+
+def _write_assets(out: Path) -> None:
+    (out / "assets" / "plotly.min.js").write_text(plotly.offline.get_plotlyjs(), encoding="utf-8")
+    (out / "assets" / "notebook.css").write_text(pages.notebook_css(), encoding="utf-8")
+    for name in ("site.js", "site.css"):
+        shutil.copyfile(ASSETS / name, out / "assets" / name)
+
+
+def _precompute(grid: LabGrid, chapter: pages.Chapter, cache: Path, out: Path, report: BuildReport,
+                say: Callable[[str], None]) -> str:
+    """Train (or reuse) every run of `grid`, write its data script; returns the lab's HTML."""
+    configs = grid.configs()
+    dataset = load_dataset(grid.base.dataset, standardize=grid.base.standardize,
+                           train_fraction=grid.base.train_fraction)
+    cells, trained = {}, 0
+    for i, config in enumerate(configs, 1):
+        run, seconds = cached_run(config, cache, dataset)
+        if seconds:
+            trained += 1
+            say(f"  lab {grid.chapter}: run {i}/{len(configs)} trained in {seconds:.1f} s ({grid.cell_key(config)})")
+        cells[grid.cell_key(config)] = labview.cell_data(grid, run)
+    report.trained += trained
+    report.reused_runs += len(configs) - trained
+    script = f"data/{chapter.notebook.stem}-lab.js"
+    (out / script).write_text(labview.lab_data_js(grid, cells), encoding="utf-8")
+    say(f"  lab {grid.chapter}: {grid.describe()}: {trained} trained, {len(configs) - trained} from the cache")
+    return labview.lab_section(grid, cells[grid.cell_key(grid.base)], script)
+
+
+def build(out: Path = DEFAULT_OUT, cache: Path = DEFAULT_CACHE, numbers: Optional[Iterable[str]] = None,
+          say: Callable[[str], None] = print) -> BuildReport:
+    """Write the site for the chosen chapters (all by default) into `out`, reusing `cache`."""
+    start = time.monotonic()
+    chapters = select_chapters(numbers)
+    _prepare(out)
+    _write_assets(out)
+    report = BuildReport()
+    # titles come from the notebooks as committed, so each page is written as soon as its chapter ran
+    titled = [(chapter, chapter.title(nbformat.read(chapter.notebook, as_version=4))) for chapter in chapters]
+    built = {chapter.notebook.stem for chapter in chapters}
+    exporter = pages.SiteExporter()
+    labs = {}
+    for i, chapter in enumerate(chapters):
+        say(f"[{i + 1}/{len(chapters)}] {chapter.notebook.name}")
+        nb, from_cache = execute.executed(chapter.notebook, cache, say)
+        if from_cache:
+            say("  executed: from the cache")
+        else:
+            report.executed.append(chapter.number)
+        replacements = {}
+        grid = GRIDS.get(chapter.number)
+        if grid is not None:
+            index = execute.code_cell_index(nb, grid.cell)
+            if index is None:
+                raise BuildError(f"chapter {chapter.number}: no code cell contains {grid.cell!r} (grids.py)")
+            replacements[index] = _precompute(grid, chapter, cache, out, report, say)
+            labs[chapter.number] = grid.describe()
+        page = pages.chapter_page(exporter, chapter, pages.static_notebook(nb, replacements),
+                                  pages.navigation(titled, i), built)
+        (out / chapter.page).write_text(page, encoding="utf-8")
+        report.pages.append(chapter.page)
+        say(f"  wrote {chapter.page} ({len(page.encode()) / 1e6:.1f} MB)")
+    (out / "index.html").write_text(pages.index_page(titled, labs), encoding="utf-8")
+    report.pages.insert(0, "index.html")
+    report.seconds = time.monotonic() - start
+    report.size_bytes = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    say(f"built {len(report.pages)} pages in {report.seconds:.0f} s into {out} ({report.size_bytes / 1e6:.1f} MB); "
+        f"chapters executed: {', '.join(report.executed) or 'none (all cached)'}; "
+        f"runs trained: {report.trained}, reused: {report.reused_runs}")
+    return report
