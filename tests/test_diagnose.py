@@ -231,6 +231,6 @@ def test_a_weight_penalty_does_not_hide_a_stall():
     Keras loss includes."""
     run = w.train(MOONS.replace(optimizer="sgd", learning_rate=1e-5, l2=0.01, epochs=3, batch_size=64))
     diagnosis = dg.diagnose(run)
-    assert run.initial["penalty"] > 0.01 * run.initial["loss"]
+    assert run.initial_penalty > 0.01 * run.initial["loss"]
     assert diagnosis.measurements["loss_vs_start"] == pytest.approx(1.0, abs=0.02)
     assert "learning rate too low" in diagnosis, str(diagnosis)

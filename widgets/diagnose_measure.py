@@ -98,7 +98,7 @@ def _loss_measures(run: Run) -> dict[str, float]:
     chance = chance_loss(run.config, ds)
     train_loss = clean_loss(run, ds.x_train, ds.y_train)
     val_loss = clean_loss(run, ds.x_val, ds.y_val)
-    start = run.initial.get("loss", float("nan")) - run.initial.get("penalty", 0.0)  # the task loss, like train_loss
+    start = run.initial.get("loss", float("nan")) - run.initial_penalty  # the task loss, like train_loss
     return {"chance_loss": chance, "train_loss_clean": train_loss, "val_loss_clean": val_loss,
             "initial_loss": start, "loss_vs_chance": train_loss / chance,
             "loss_vs_start": train_loss / start if start > 0 else float("nan"),
