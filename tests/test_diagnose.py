@@ -155,7 +155,10 @@ def test_dead_units_judge_the_worst_layer_and_only_relu():
     for activation in ("elu", "gelu", "silu", "leaky_relu"):
         assert not rules.dead_units(MOONS.replace(activation=activation), one_dead_layer_of_four, "finished")
     revive = dg.FIXES["dead units"][1]
-    assert revive(MOONS.replace(learning_rate=0.3)) == {"learning_rate": pytest.approx(0.03)}  # steps too big
+    # steps too big: 10x lower, and at least down to 3x the default (0.003 for Adam and Nadam)
+    assert revive(MOONS.replace(learning_rate=0.02)) == {"learning_rate": pytest.approx(0.002)}
+    assert revive(MOONS.replace(learning_rate=0.3)) == {"learning_rate": pytest.approx(0.003)}
+    assert revive(MOONS.replace(optimizer="nadam", learning_rate=0.5)) == {"learning_rate": pytest.approx(0.003)}
     assert revive(MOONS) == {"activation": "leaky_relu"}                                     # at the default rate
 
 

@@ -266,7 +266,12 @@ def _unsaturate(config: RunConfig) -> dict[str, Any]:
 
 
 def _revive(config: RunConfig) -> dict[str, Any]:
-    if config.learning_rate > 3 * _default_rate(config) or config.activation == "leaky_relu":
+    """A rate well above the optimizer's default (over 3x) comes down 10x and at least to 3x the
+    default (10x of Nadam's 0.5 would still be 50x); else leaky ReLU; else 10x lower anyway."""
+    bound = 3 * _default_rate(config)
+    if config.learning_rate > bound:
+        return {"learning_rate": _rate(min(config.learning_rate / 10, bound))}
+    if config.activation == "leaky_relu":
         return {"learning_rate": _rate(config.learning_rate / 10)}
     return {"activation": "leaky_relu"}
 
@@ -306,7 +311,8 @@ FIXES: dict[str, tuple[str, Callable[[RunConfig], dict[str, Any]]]] = {
                             "layers.", _unvanish),
     "saturated units": ("Standardize the inputs (if they are not), else use the initializer scaled for the "
                         "activation, else lower the learning rate 10x.", _unsaturate),
-    "dead units": ("Lower the learning rate 10x if it is well above the optimizer's default, else use leaky "
+    "dead units": ("Lower the learning rate 10x, to at most 3x the optimizer's default, if it is above that; "
+                   "else use leaky "
                    "ReLU, whose slope never reaches 0; He initialization helps too.", _revive),
     "learning rate too low": ("Raise the learning rate to at least the optimizer's usual default and at least "
                               "100x (or run the learning-rate range test of chapter 08).", _raise_rate),
