@@ -155,7 +155,10 @@ def test_dead_units_judge_the_worst_layer_and_only_relu():
     for activation in ("elu", "gelu", "silu", "leaky_relu"):
         assert not rules.dead_units(MOONS.replace(activation=activation), one_dead_layer_of_four, "finished")
     revive = dg.FIXES["dead units"][1]
-    assert revive(MOONS.replace(learning_rate=0.3)) == {"learning_rate": pytest.approx(0.03)}  # steps too big
+    # steps too big: 10x lower, and at least down to 3x the default (0.003 for Adam and Nadam)
+    assert revive(MOONS.replace(learning_rate=0.02)) == {"learning_rate": pytest.approx(0.002)}
+    assert revive(MOONS.replace(learning_rate=0.3)) == {"learning_rate": pytest.approx(0.003)}
+    assert revive(MOONS.replace(optimizer="nadam", learning_rate=0.5)) == {"learning_rate": pytest.approx(0.003)}
     assert revive(MOONS) == {"activation": "leaky_relu"}                                     # at the default rate
 
 
@@ -195,8 +198,42 @@ def test_prescribe_applies_the_first_fix():
     run = example_run("SGD at 1e-5")
     diagnosis = dg.diagnose(run)
     fixed = dg.prescribe(diagnosis)
-    assert fixed.learning_rate == pytest.approx(run.config.learning_rate * 100)
+    # at least 100x and at least SGD's usual default (0.01): 100x of 1e-5 would still be too low
+    assert fixed.learning_rate == pytest.approx(rules.KERAS_DEFAULT_RATE["sgd"])
     assert fixed.replace(learning_rate=1.0) == run.config.replace(learning_rate=1.0)  # nothing else changed
     assert dg.prescribe(dg.diagnose(example_run("healthy (moons, ReLU + He)"))) is None
     with pytest.raises(TypeError, match="diagnose"):
         dg.prescribe(run)
+
+
+def test_unscaled_inputs_into_relu_are_standardized_before_any_reinitialization():
+    """Raw inputs make a ReLU net's gradients explode; He initialization would make it worse."""
+    raw = MOONS.replace(standardize=False, initializer="glorot_uniform")
+    [finding] = rules.findings(raw, {"rel_grad_init": 1e3, "loss_vs_chance": 0.5}, "finished")
+    assert finding.problem == "exploding gradients" and finding.changes == {"standardize": True}
+    [finding] = rules.findings(raw.replace(standardize=True), {"rel_grad_init": 1e3, "loss_vs_chance": 0.5},
+                               "finished")
+    assert finding.changes == {"initializer": "he_normal", "init_scale": None}
+
+
+def test_every_fix_changes_the_config_of_every_benchmark_case():
+    """A fix that leaves the config as it was (batch norm already on, dropout already 0.5, width
+    already 1024, leaky ReLU already in place) falls back to the next remedy."""
+    from widgets import doctor_cases
+    configs = [c.config for c in doctor_cases.cases()]
+    configs += [c.replace(batchnorm=True, initializer=rules.SUITED_INITIALIZER.get(c.activation, "glorot_uniform"),
+                          dropout=0.5, width=1024, activation=a)
+                for c in configs[:8] for a in ("relu", "leaky_relu", "tanh")]
+    for config in configs:
+        for problem, (_, fix) in rules.FIXES.items():
+            assert config.replace(**fix(config)) != config, (problem, config)
+
+
+def test_a_weight_penalty_does_not_hide_a_stall():
+    """The start the stall rules compare with is the task loss, without the L2 penalty the initial
+    Keras loss includes."""
+    run = w.train(MOONS.replace(optimizer="sgd", learning_rate=1e-5, l2=0.01, epochs=3, batch_size=64))
+    diagnosis = dg.diagnose(run)
+    assert run.initial_penalty > 0.01 * run.initial["loss"]
+    assert diagnosis.measurements["loss_vs_start"] == pytest.approx(1.0, abs=0.02)
+    assert "learning rate too low" in diagnosis, str(diagnosis)

@@ -13,7 +13,7 @@ import widgets as w
 from widgets import doctor_cases, doctor_score
 from widgets.diagnose import PROBLEMS, diagnose
 
-SUBSET = ("pima, tanh, Adam", "moons, RMSprop at 0.1", "pima, Adam at 1e-6", "pima raw, sigmoid")
+SUBSET = ("diabetes regression, 2 ReLU, Adam", "iris, Nadam at 0.5", "pima, Adam at 1e-6", "pima raw, sigmoid")
 
 
 def test_cases_cover_every_problem_many_ways_and_split_in_halves():
@@ -31,8 +31,20 @@ def test_cases_cover_every_problem_many_ways_and_split_in_halves():
     assert len({c.config.optimizer for c in cases}) >= 4
     assert {c.config.batchnorm for c in cases} == {True, False} and any(c.config.dropout for c in cases)
     assert min(c.config.depth for c in cases) <= 2 and max(c.config.depth for c in cases) >= 12
+    for half in (doctor_cases.CALIBRATION, doctor_cases.HELD_OUT):
+        made = doctor_cases.cases(half)
+        assert sum(c.problem is None for c in made) >= 6, half
+        assert all(sum(c.problem == p for c in made) >= 3 for p in PROBLEMS), half
     with pytest.raises(ValueError, match="half must be"):
         doctor_cases.cases("test")
+
+
+def test_no_held_out_case_is_a_run_the_tests_or_chapter_12_assert_on():
+    from widgets import diagnose as dg
+    from widgets.exercises import ch12
+    shown = [config for config, _ in dg.EXAMPLES.values()] + [ch12.broken(name) for name in ch12.CHALLENGES]
+    shown = {c.replace(seed=0) for c in shown}
+    assert not [c.name for c in doctor_cases.cases(doctor_cases.HELD_OUT) if c.config.replace(seed=0) in shown]
 
 
 @pytest.mark.parametrize("name", SUBSET)
@@ -49,8 +61,9 @@ def test_results_file_scores_every_held_out_case():
     results = doctor_score.load_results()
     assert [r["name"] for r in results["held_out"]] == [c.name for c in doctor_cases.cases(doctor_cases.HELD_OUT)]
     assert set(results["prescriptions"]) == set(PROBLEMS)
-    for trial in results["prescriptions"].values():
-        assert trial["improved"] == sum(doctor_score.improved(t["broken"], t["fixed"]) for t in trial["trials"])
+    for problem, trial in results["prescriptions"].items():
+        assert trial["improved"] == sum(doctor_score.cured(problem, t["broken"], t["fixed"], t["fixed_found"],
+                                                           t["chance"]) for t in trial["trials"])
 
 
 def test_scoring_counts_every_finding_once_per_run():
@@ -66,6 +79,12 @@ def test_scoring_counts_every_finding_once_per_run():
         doctor_score.confusion([("sadness", [])])
 
 
-def test_improvement_treats_divergence_as_the_worst_loss():
-    assert doctor_score.improved(None, 0.7) and doctor_score.improved(0.7, 0.5)
-    assert not doctor_score.improved(0.5, 0.7) and not doctor_score.improved(0.5, None)
+def test_a_cure_needs_the_finding_gone_and_a_real_drop_in_loss():
+    chance = 0.7  # 5 % of it: 0.035
+    assert doctor_score.cured("dead units", 0.5, 0.4, [], chance)
+    assert not doctor_score.cured("dead units", 0.5, 0.48, [], chance)  # noise-sized
+    assert not doctor_score.cured("dead units", 0.5, 0.3, ["dead units"], chance)  # still has it
+    assert not doctor_score.cured("dead units", 0.5, None, [], chance)  # the fix diverged
+    assert doctor_score.cured("divergence", None, 0.6, [], chance)
+    assert not doctor_score.cured("divergence", None, 0.75, [], chance)  # no better than ignoring the inputs
+    assert not doctor_score.cured("exploding gradients", None, 0.8, [], chance)

@@ -221,9 +221,9 @@ def test_the_reports_first_fix_is_one_click_away_and_cures_the_run():
     assert doctor.fix_button.disabled  # nothing suggested before the first run
     before = doctor.run()
     assert "dead units" in doctor.report_view.value
-    assert not doctor.fix_button.disabled and "learning_rate=0.01" in doctor.fix_button.description
+    assert not doctor.fix_button.disabled and "learning_rate=0.003" in doctor.fix_button.description
     doctor.fix_button.click()
-    assert doctor.config.learning_rate == pytest.approx(0.01) and doctor.fix_button.disabled
+    assert doctor.config.learning_rate == pytest.approx(0.003) and doctor.fix_button.disabled
     assert "press Train" in doctor.status_text
     after = doctor.run()
     assert after.final("val_loss") < before.final("val_loss") - 0.05, (before.summary(), after.summary())

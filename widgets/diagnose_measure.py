@@ -83,12 +83,10 @@ def _curve_measures(run: Run) -> dict[str, float]:
     hist = run.history
     if hist.empty or "loss" not in hist:
         return {}
-    loss, val = hist["loss"].to_numpy(float), hist["val_loss"].to_numpy(float)
-    m = {"epochs": float(len(loss)), "loss_final": float(loss[-1])}
+    val = hist["val_loss"].to_numpy(float)
     finite = np.where(np.isfinite(val), val, np.inf)
     best = int(np.argmin(finite))
-    m["val_loss_best"], m["val_best_epoch"] = float(val[best]), float(best + 1)
-    m["val_loss_final"] = float(val[-1])
+    m = {"epochs": float(len(val)), "val_best_epoch": float(best + 1)}
     m["val_rise"] = float(val[-1] / val[best] - 1) if val[best] > 0 else float("nan")
     before = val[-1 - max(1, len(val) // 3)] if len(val) > 1 else float("nan")  # a third of the run back
     m["val_recent_drop"] = float(1 - val[-1] / before) if before > 0 else float("nan")
@@ -100,12 +98,11 @@ def _loss_measures(run: Run) -> dict[str, float]:
     chance = chance_loss(run.config, ds)
     train_loss = clean_loss(run, ds.x_train, ds.y_train)
     val_loss = clean_loss(run, ds.x_val, ds.y_val)
-    start = run.initial.get("loss", float("nan"))
+    start = run.initial.get("loss", float("nan")) - run.initial_penalty  # the task loss, like train_loss
     return {"chance_loss": chance, "train_loss_clean": train_loss, "val_loss_clean": val_loss,
             "initial_loss": start, "loss_vs_chance": train_loss / chance,
             "loss_vs_start": train_loss / start if start > 0 else float("nan"),
-            "val_gap": (val_loss - train_loss) / chance,
-            "val_over_train": val_loss / max(train_loss, 1e-12)}
+            "val_gap": (val_loss - train_loss) / chance}
 
 
 def _gradient_measures(run: Run) -> dict[str, float]:
@@ -116,7 +113,6 @@ def _gradient_measures(run: Run) -> dict[str, float]:
     last = int(grads["epoch"].max())
     m = {"rel_grad_init": _finite_max(grads.loc[grads["epoch"] == 0, "relative"]),
          "rel_grad_final": _finite_max(grads.loc[grads["epoch"] == last, "relative"]),
-         "depth_ratio_init": _depth_ratio(grads, 0),
          "depth_ratio_final": _depth_ratio(grads, last) if last > 0 else float("nan")}
     trained = grads[grads["epoch"] > 0]
     per_layer = trained.groupby("layer")["update_ratio"].mean() if len(trained) else pd.Series(dtype=float)

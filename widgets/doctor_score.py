@@ -1,5 +1,5 @@
 """Scoring `diagnose` on labelled runs: the confusion table, precision and recall per problem, false
-alarms on healthy runs, and whether the first prescribed fix lowers the validation loss.
+alarms on healthy runs, and whether the first prescribed fix cures the run (`cured`).
 
 `benchmarks/doctor.py` trains the cases of `doctor_cases` and writes what `diagnose` found into
 `RESULTS_PATH`, which chapter 12 renders with these functions (tests/test_doctor_benchmark.py
@@ -16,7 +16,8 @@ from typing import Any, Iterable, Optional, Sequence
 import pandas as pd
 
 from .diagnose import PROBLEMS, diagnose, prescribe
-from .diagnose_measure import clean_loss
+from .config import RunConfig
+from .diagnose_measure import chance_loss, clean_loss
 from .training import Run, train
 
 HEALTHY, NOTHING = "healthy", "nothing found"
@@ -69,27 +70,42 @@ def validation_loss(run: Run) -> Optional[float]:
     return value if math.isfinite(value) else None
 
 
-def improved(broken: Optional[float], fixed: Optional[float]) -> bool:
-    """Whether a fixed run's validation loss beats the broken run's (None: diverged, the worst)."""
-    return fixed is not None and (broken is None or fixed < broken)
+CURE_MARGIN = 0.05  # a fix must lower the validation loss by 5 % of the loss of ignoring the inputs
 
 
-def prescription_trial(config, seeds: Sequence[int]) -> dict[str, Any]:
+def cured(problem: str, broken: Optional[float], fixed: Optional[float], fixed_found: Sequence[str],
+          chance: float) -> bool:
+    """Whether a fix worked: the fixed run no longer gets `problem` from diagnose, and its validation
+    loss (None: diverged) is lower by more than `CURE_MARGIN` of the chance loss; for divergence, or
+    when the broken run diverged, it must end below the chance loss itself.  Noise-sized changes and
+    runs that still have the problem do not count."""
+    if fixed is None or problem in fixed_found:
+        return False
+    if problem == "divergence" or broken is None:
+        return fixed < chance
+    return broken - fixed > CURE_MARGIN * chance
+
+
+def prescription_trial(problem: str, config: RunConfig, seeds: Iterable[int]) -> dict[str, Any]:
     """For each seed: train the broken config, diagnose it, apply the first fix (`prescribe`), train
-    that, and compare the two validation losses.  `improved` counts the seeds where the fixed run's
-    loss is lower (`improved`); a seed whose broken run got no finding has no fix and counts as not
-    improved."""
+    that with the same probes, diagnose it too, and record both validation losses, the chance loss and
+    the fixed run's findings.  `improved` counts the seeds `cured`; a seed whose broken run did not get
+    `problem` first is not a trial of its fix and counts as not improved."""
     trials = []
     for seed in seeds:
         broken = train(config.replace(seed=seed))
         diagnosis = diagnose(broken)
-        fixed_config = prescribe(diagnosis)
-        fixed = None if fixed_config is None else validation_loss(train(fixed_config, probes=False))
-        trials.append({"seed": seed, "found": diagnosis.problems,
-                       "changes": diagnosis.findings[0].changes if diagnosis.findings else {},
-                       "broken": validation_loss(broken), "fixed": fixed})
-    return {"trials": trials, "improved": sum(improved(t["broken"], t["fixed"]) for t in trials),
-            "seeds": len(trials)}
+        first = diagnosis.findings[0] if diagnosis.findings else None
+        fixed_run = train(prescribe(diagnosis)) if first is not None and first.problem == problem else None
+        fixed_found = diagnose(fixed_run).problems if fixed_run is not None else []
+        trials.append({"seed": seed, "found": diagnosis.problems, "changes": first.changes if first else {},
+                       "broken": validation_loss(broken),
+                       "fixed": validation_loss(fixed_run) if fixed_run is not None else None,
+                       "fixed_found": fixed_found, "chance": chance_loss(config, broken.dataset),
+                       "cured": False})
+        t = trials[-1]
+        t["cured"] = fixed_run is not None and cured(problem, t["broken"], t["fixed"], fixed_found, t["chance"])
+    return {"trials": trials, "improved": sum(t["cured"] for t in trials), "seeds": len(trials)}
 
 
 def save_results(results: dict, path: Path = RESULTS_PATH) -> None:

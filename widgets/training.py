@@ -47,6 +47,7 @@ class Run:
     wall_time: float = 0.0
     model: Optional[keras.Model] = None
     initial: dict = dataclasses.field(default_factory=dict)  # loss and metric before training
+    initial_penalty: float = 0.0  # the L1/L2 penalty inside initial["loss"] (0 without one)
     _history: list = dataclasses.field(default_factory=list, repr=False)
     _probe: "Optional[HealthProbe | RecordedProbe]" = dataclasses.field(default=None, repr=False)
 
@@ -305,7 +306,8 @@ def evaluate_in_one_pass(model: keras.Model, x, y) -> dict[str, float]:
 
 def _evaluate_untrained(model: keras.Model, splits: tuple) -> dict[str, float]:
     """Loss and metric of the untrained model on ((x_train, y_train), (x_val, y_val)), the arrays
-    `fit` gets: epoch 0 of the learning curves."""
+    `fit` gets: epoch 0 of the learning curves.  The losses include any L1/L2 penalty; `train`
+    records that penalty as `Run.initial_penalty`, for measures that compare task losses only."""
     values = {}
     for prefix, (x, y) in zip(("", "val_"), splits):
         values.update({prefix + name: value for name, value in evaluate_in_one_pass(model, x, y).items()})
@@ -380,6 +382,7 @@ def train(config: RunConfig, dataset: Optional[Dataset] = None, *,
             train_split = dataset.x_train, targets(config, dataset, dataset.y_train)
             val_split = dataset.x_val, targets(config, dataset, dataset.y_val)
             run.initial = _evaluate_untrained(model, (train_split, val_split))
+            run.initial_penalty = float(sum(float(penalty) for penalty in model.losses))
             if on_epoch is not None:
                 on_epoch(run)  # epoch 0: the first curve point, before any training step
             model.fit(*train_split, validation_data=val_split,

@@ -30,13 +30,14 @@ SIGNS = {
     "divergence": "a loss that shoots up to huge values or NaN and a run that stops early with status 'diverged'",
     "exploding gradients": "gradient histograms far to the right from the first epoch: a layer's gradient many "
                            "times larger than its weights",
-    "vanishing gradients": "early layers' gradient curves decades below the late layers' (or all of them tiny), "
-                           "with a loss stuck near its starting value",
+    "vanishing gradients": "early layers' gradient curves decades below the late layers', or all of them tiny "
+                           "from the start while the loss stays near its starting value",
     "saturated units": "sigmoid/tanh activations piled at their limits: a high 'saturated' bar in the "
                        "activation view",
     "dead units": "a high '% units dead' bar for ReLU layers: units that output 0 for every input",
     "learning rate too low": "healthy-looking gradients but weights that hardly move and a flat loss",
-    "overfitting": "training loss still falling while the validation loss climbs away from it",
+    "overfitting": "a validation loss well above the training loss that climbs from its best or has stopped "
+                   "falling",
     "underfitting": "training and validation loss together, both high, with nothing else wrong",
     HEALTHY: "falling training and validation curves, gradients of similar size in every layer, few "
              "saturated or dead units",
@@ -211,8 +212,8 @@ def check_repair(name: str, config: Any) -> Feedback:
 
 
 @exercise("12", 2, "Repair the five broken runs", kind="experiment",
-          hints=("Repair the cause the diagnosis names, not the symptom: each challenge's own hint (printed in "
-                 "section 3) says what you must keep. A repair that trades one problem for another is refused.",
+          hints=("Repair the cause the diagnosis names, not the symptom: each challenge's own hint "
+                 "(ch12.CHALLENGES[name].hint, quoted when a repair is refused) says what you must keep. A repair that trades one problem for another is refused.",
                  "For each problem, the chapter that introduced it measured a cure: 01 and 03 (gradients), 04 "
                  "(inputs), 05 (overfitting), 08 (step size)."),
           solution='answer = {\n'
