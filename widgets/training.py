@@ -109,7 +109,7 @@ class Run:
         probe = self._probe
         return {"config": self.config.to_dict(), "status": self.status, "message": self.message,
                 "epochs_done": self.epochs_done, "wall_time": self.wall_time, "initial": dict(self.initial),
-                "history": [dict(row) for row in self._history],
+                "initial_penalty": self.initial_penalty, "history": [dict(row) for row in self._history],
                 "gradients": list(probe.records_gradients) if probe else [],
                 "histograms": [{**row, "counts": np.asarray(row["counts"]).tolist()}
                                for row in (probe.records_histograms if probe else [])],
@@ -128,7 +128,7 @@ class Run:
                               records_activations=list(record["activations"]))
         return cls(config=config, dataset=dataset, status=record["status"], message=record["message"],
                    epochs_done=record["epochs_done"], wall_time=record["wall_time"], initial=dict(record["initial"]),
-                   _history=[dict(row) for row in record["history"]], _probe=probe)
+                   initial_penalty=record["initial_penalty"], _history=[dict(row) for row in record["history"]], _probe=probe)
 
 
 @dataclasses.dataclass
