@@ -85,11 +85,14 @@ class TrainingLab(TrainingRuns, Panel):
         self.pin_button.on_click(lambda _: self.pin())
         self.clear_button.on_click(lambda _: self.clear_pins())
         self.report_view = ipw.HTML()
-        self.fix_button = ipw.Button(description="Apply the suggested fix", icon="medkit", disabled=True,
-                                     tooltip="set the controls to the first fix the report suggests", **button)
-        self.fix_button.on_click(lambda _: self.apply_fix())
+        # Only a lab with a report has the button (a widget outside the lab's tree would outlive it).
+        self.fix_button: Optional[ipw.Button] = None
         self.suggested_fix: dict[str, Any] = {}
-        middle = [self.report_view, self.fix_button] if report is not None else [self.report_view]
+        if report is not None:
+            self.fix_button = ipw.Button(description="Apply the suggested fix", icon="medkit", disabled=True,
+                                         tooltip="set the controls to the first fix the report suggests", **button)
+            self.fix_button.on_click(lambda _: self.apply_fix())
+        middle = [self.report_view] + ([self.fix_button] if self.fix_button is not None else [])
         self._frame([self.train_button, self.stop_button, self.pin_button, self.clear_button],
                     middle, self.board.rows())
         self.show("Ready: choose settings and press Train.")

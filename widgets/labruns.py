@@ -96,7 +96,8 @@ class TrainingRuns:
     def _set_running(self, running: bool) -> None:
         self.train_button.disabled = running
         self.stop_button.disabled = not running
-        self.fix_button.disabled = running or not self.suggested_fix
+        if self.fix_button is not None:
+            self.fix_button.disabled = running or not self.suggested_fix
         self.pin_button.disabled = running or self.last_run is None
         self.set_busy(running)
 
