@@ -7,6 +7,8 @@
 2. No litter: the run fails if it leaves new paths in the repository, ignored ones included
    (tests/support/repo_litter.py says what is exempt).
 
+3. A notebook's kernel that dies while starting is started once more (tests/support/kernel_start.py).
+
 It also prints how long each notebook took under nbval (a report, not a test: the performance
 targets are checked with benchmarks/time_notebooks.py on an idle machine).
 """
@@ -27,6 +29,7 @@ SUPPORT = ROOT / "tests" / "support"
 OFFLINE_SITE = SUPPORT / "offline_site"
 sys.path.insert(0, str(SUPPORT))
 
+import kernel_start  # noqa: E402
 import network_guard  # noqa: E402
 import notebook_outputs  # noqa: E402
 import repo_litter  # noqa: E402
@@ -40,6 +43,7 @@ def pytest_configure(config: pytest.Config) -> None:
     paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != str(OFFLINE_SITE)]
     os.environ["PYTHONPATH"] = os.pathsep.join([str(OFFLINE_SITE), *paths])  # inherited by every subprocess
     network_guard.install()
+    kernel_start.install()
     # Solved exercises are recorded in a file; keep the learner's own (and the repository) clean.
     # One file per process that runs tests (each xdist worker its own), so that one worker's
     # `progress.reset()` never meets another's notebook kernel.

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+import kernel_start
 import network_guard
 import notebook_outputs
 
@@ -132,3 +133,24 @@ def test_a_chapters_nbval_cells_then_its_browser_run_go_to_one_worker():
         tests = [t for t in ran[id(owner[0])] if chapter in t]
         assert tests == [f"notebooks/{chapter}::Cell {k}" for k in range(4)] + [browser.format(chapter)]
     assert sorted(t for w in workers for t in ran[id(w)]) == sorted(collection)
+
+
+def test_a_kernel_that_dies_while_starting_gets_one_more_try_and_no_more():
+    attempts = []
+
+    def dies(times):
+        def start(**kwargs):
+            attempts.append(kwargs)
+            if len(attempts) <= times:
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            return "manager", "client"
+        return start
+
+    assert kernel_start.with_one_retry(dies(1))(kernel_name="python") == ("manager", "client")
+    assert attempts == [{"kernel_name": "python"}] * 2
+    attempts.clear()
+    with pytest.raises(RuntimeError, match="Kernel died"):
+        kernel_start.with_one_retry(dies(2))(kernel_name="python")
+    assert len(attempts) == 2
+    import nbval.kernel
+    assert getattr(nbval.kernel.start_new_kernel, "_retries", False), "conftest did not install the retry"
