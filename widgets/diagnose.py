@@ -105,7 +105,7 @@ def prescribe(diagnosis: Diagnosis) -> Optional[RunConfig]:
         raise TypeError(f"prescribe(diagnosis): give the result of diagnose(run), got {type(diagnosis).__name__}")
     if diagnosis.healthy or diagnosis.config is None:
         return None
-    return diagnosis.config.replace(**diagnosis.findings[0].changes)
+    return diagnosis.config.replace(**diagnosis.first_fix)
 
 
 # Runs made to have each problem (and two healthy ones), small enough to train in a few seconds.
