@@ -9,8 +9,9 @@
 
 3. A notebook's kernel that dies while starting is started once more (tests/support/kernel_start.py).
 
-It also prints how long each notebook took under nbval (a report, not a test: the performance
-targets are checked with benchmarks/time_notebooks.py on an idle machine).
+It also prints how long each notebook took under nbval, the time per part and the slowest test files
+(a report, not a test: the performance targets are checked with benchmarks/time_notebooks.py on an
+idle machine).
 """
 
 from __future__ import annotations
@@ -100,6 +101,7 @@ def pytest_runtest_call(item: pytest.Item):
 
 _notebook_seconds: "collections.Counter[str]" = collections.Counter()
 _part_seconds: "collections.Counter[str]" = collections.Counter()  # setup, call and teardown of every test
+_file_seconds: "collections.Counter[str]" = collections.Counter()  # the same, per test file (not notebooks)
 
 
 def _part(path: str) -> str:
@@ -114,6 +116,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     _part_seconds[_part(path)] += report.duration
     if path.endswith(".ipynb"):
         _notebook_seconds[path] += report.duration
+    else:
+        _file_seconds[path] += report.duration
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
@@ -127,3 +131,7 @@ def pytest_terminal_summary(terminalreporter) -> None:
         terminalreporter.write_sep("-", "time per part, summed over the test processes")
         terminalreporter.write_line(", ".join(f"{part} {_part_seconds[part] / 60:.1f} min"
                                               for part in ("unit", "nbval", "browser") if part in _part_seconds))
+    if _file_seconds:  # where a maintainer looks first when the suite gets slower
+        terminalreporter.write_sep("-", "slowest test files")
+        for path, seconds in _file_seconds.most_common(12):
+            terminalreporter.write_line(f"{path:60s} {seconds:6.1f} s")
