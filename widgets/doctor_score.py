@@ -1,5 +1,6 @@
 """Scoring `diagnose` on labelled runs: the confusion table, precision and recall per problem, false
-alarms on healthy runs, and whether the first prescribed fix cures the run (`cured`).
+alarms on healthy runs, and whether the first prescribed fix improves the run (`improved`, the issue's test) and
+cures it (`cured`, a stricter one).
 
 `benchmarks/doctor.py` trains the cases of `doctor_cases` and writes what `diagnose` found into
 `RESULTS_PATH`, which chapter 12 renders with these functions (tests/test_doctor_benchmark.py
@@ -73,9 +74,18 @@ def validation_loss(run: Run) -> Optional[float]:
 CURE_MARGIN = 0.05  # a fix must lower the validation loss by 5 % of the loss of ignoring the inputs
 
 
+def improved(broken: Optional[float], fixed: Optional[float], chance: float) -> bool:
+    """The issue's criterion: the fixed run's validation loss (None: diverged) is lower than the broken
+    run's; when the broken run diverged, the fixed one must end below the loss of ignoring the inputs
+    (any finite loss would be lower than a blown-up one)."""
+    if fixed is None:
+        return False
+    return fixed < chance if broken is None else fixed < broken
+
+
 def cured(problem: str, broken: Optional[float], fixed: Optional[float], fixed_found: Sequence[str],
           chance: float) -> bool:
-    """Whether a fix worked: the fixed run no longer gets `problem` from diagnose, and its validation
+    """The stricter test: the fixed run no longer gets `problem` from diagnose, and its validation
     loss (None: diverged) is lower by more than `CURE_MARGIN` of the chance loss; for divergence, or
     when the broken run diverged, it must end below the chance loss itself.  Noise-sized changes and
     runs that still have the problem do not count."""
@@ -88,9 +98,10 @@ def cured(problem: str, broken: Optional[float], fixed: Optional[float], fixed_f
 
 def prescription_trial(problem: str, config: RunConfig, seeds: Iterable[int]) -> dict[str, Any]:
     """For each seed: train the broken config, diagnose it, apply the first fix (`prescribe`), train
-    that with the same probes, diagnose it too, and record both validation losses, the chance loss and
-    the fixed run's findings.  `improved` counts the seeds `cured`; a seed whose broken run did not get
-    `problem` first is not a trial of its fix and counts as not improved."""
+    that with the same probes, diagnose it too, and record both validation losses, the chance loss,
+    the fixed run's findings and whether the fix `improved` and `cured` it.  The totals count the
+    seeds of each; a seed whose broken run did not get `problem` first is not a trial of its fix and
+    counts as neither."""
     trials = []
     for seed in seeds:
         broken = train(config.replace(seed=seed))
@@ -98,14 +109,24 @@ def prescription_trial(problem: str, config: RunConfig, seeds: Iterable[int]) ->
         first = diagnosis.findings[0] if diagnosis.findings else None
         fixed_run = train(prescribe(diagnosis)) if first is not None and first.problem == problem else None
         fixed_found = diagnose(fixed_run).problems if fixed_run is not None else []
-        trials.append({"seed": seed, "found": diagnosis.problems, "changes": first.changes if first else {},
-                       "broken": validation_loss(broken),
-                       "fixed": validation_loss(fixed_run) if fixed_run is not None else None,
-                       "fixed_found": fixed_found, "chance": chance_loss(config, broken.dataset),
-                       "cured": False})
-        t = trials[-1]
+        t = {"seed": seed, "found": diagnosis.problems, "changes": first.changes if first else {},
+             "broken": validation_loss(broken), "fixed": validation_loss(fixed_run) if fixed_run is not None else None,
+             "fixed_found": fixed_found, "chance": chance_loss(config, broken.dataset)}
+        t["improved"] = fixed_run is not None and improved(t["broken"], t["fixed"], t["chance"])
         t["cured"] = fixed_run is not None and cured(problem, t["broken"], t["fixed"], fixed_found, t["chance"])
-    return {"trials": trials, "improved": sum(t["cured"] for t in trials), "seeds": len(trials)}
+        trials.append(t)
+    return {"trials": trials, "improved": sum(t["improved"] for t in trials),
+            "cured": sum(t["cured"] for t in trials), "seeds": len(trials)}
+
+
+def calibration_records(records: Sequence[dict], numbers: pd.DataFrame) -> list[dict]:
+    """Each calibration run's record (name, problem made, problems found) with the numbers the rules
+    read (`diagnose_tables.measurement_table`), a number that does not apply as None."""
+    out = []
+    for record in records:
+        row = numbers.loc[record["name"]].drop("problems found")
+        out.append({**record, "measurements": {k: (float(v) if math.isfinite(v) else None) for k, v in row.items()}})
+    return out
 
 
 def save_results(results: dict, path: Path = RESULTS_PATH) -> None:
