@@ -3,7 +3,7 @@ its first fix works.
 
     .venv/bin/python benchmarks/doctor.py [--write] [--calibration] [--seeds 5] [--part PART]
 
-1. Trains the held-out half of `widgets/doctor_cases.py` (every problem made three or four ways, six
+1. Trains the held-out half of `widgets/doctor_cases.py` (every problem made three to six ways, six
    healthy controls; the thresholds in `widgets/diagnose_rules.py` were fixed on the other half) and prints
    the confusion table, precision and recall per problem, and the findings on healthy runs.
 2. For every problem, takes its held-out prescription case (`doctor_cases.prescription_case`: the
@@ -12,13 +12,14 @@ its first fix works.
    the seeds `doctor_score.improved` (the validation loss fell: the issue's criterion) and the seeds
    `doctor_score.cured` (stricter: the finding is gone and the validation loss fell by more than 5 %
    of the loss of ignoring the inputs; for divergence: ended below that loss).
---calibration also trains the calibration half and prints the numbers the thresholds were read from
-(not scored: those runs chose the thresholds; stored, so tests/test_doctor_benchmark.py checks that
-each threshold still sits between that half's healthy and broken runs).  --write stores the results in
-widgets/doctor_results.json, which chapter 12 shows.  --part runs one part (calibration, held-out or
-fixes) and --write then updates only its entry, so the parts can run in separate processes.  The run time of
-each part is stored with the results (chapter 12 prints it): 5-15 minutes per part on the shared
-2-core machine.
+3. Trains the calibration half and prints the numbers the thresholds were read from (not scored:
+   those runs chose the thresholds; stored, so tests/test_doctor_benchmark.py checks that each
+   threshold still sits between that half's healthy and broken runs).
+Without --part all three run; --part runs one (calibration, held-out or fixes), and --calibration adds
+the calibration half to a --part run.  --write stores the results in widgets/doctor_results.json, which
+chapter 12 shows, replacing only the parts that ran (the others keep their stored entries), so the
+parts can run in separate processes.  The run time of each part is stored with the results (chapter
+12 prints it): about 8 to 20 minutes per part on the shared 2-core machine.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def main() -> None:
     pd.set_option("display.max_columns", 20)
     print(machine(), flush=True)
     start = time.perf_counter()
-    if args.calibration or args.part == "calibration":
+    if args.calibration or args.part in (None, "calibration"):
         print("\nCalibration half (the thresholds were read from these numbers):")
         records, runs = diagnose_cases(doctor_cases.CALIBRATION)
         numbers = measurement_table(runs)
@@ -100,9 +101,11 @@ def main() -> None:
     seconds = time.perf_counter() - start
     print(f"\nBenchmark time: {seconds:.0f} s")
     if args.write and results:
-        stored = doctor_score.load_results() if args.part and doctor_score.RESULTS_PATH.is_file() else {}
-        part = args.part if args.problems == PROBLEMS else f"{args.part}: {', '.join(args.problems)}"
-        seconds_by_part = {**stored.get("seconds", {}), part or "all": round(seconds)}
+        stored = doctor_score.load_results() if doctor_score.RESULTS_PATH.is_file() else {}
+        part = args.part or "all"
+        if "prescriptions" in results and tuple(args.problems) != PROBLEMS:
+            part = f"{part}: {', '.join(args.problems)}"
+        seconds_by_part = {**stored.get("seconds", {}), part: round(seconds)}
         if "prescriptions" in results:  # another process may have tried the other problems
             results["prescriptions"] = {**stored.get("prescriptions", {}), **results["prescriptions"]}
         doctor_score.save_results({**stored, **results, "machine": machine(), "seconds": seconds_by_part})

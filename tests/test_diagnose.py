@@ -180,6 +180,16 @@ def test_a_deeper_cause_hides_its_consequences():
     assert finding.changes == {"standardize": True}
 
 
+def test_exploding_gradients_explain_dead_units_only_when_there_from_the_start():
+    """Gradients that explode at initialization kill ReLU units and are the cause to treat; large
+    gradients found only at the end of training may come after the units died, so both are reported."""
+    m = {"dead_worst_layer": 0.9, "loss_vs_chance": 0.9, "loss_vs_start": 0.9, "fastest_update": 0.01, "epochs": 5}
+    at_init = {**m, "rel_grad_init": 50.0, "rel_grad_final": 0.5}
+    at_end = {**m, "rel_grad_init": 0.5, "rel_grad_final": 50.0}
+    assert [f.problem for f in rules.findings(MOONS, at_init, "finished")] == ["exploding gradients"]
+    assert [f.problem for f in rules.findings(MOONS, at_end, "finished")] == ["exploding gradients", "dead units"]
+
+
 def test_an_unscaled_regression_target_is_not_exploding():
     """The same healthy regression net on targets in units 100x larger: the squared-error gradient
     grows 100x, the unit-free relative gradient does not."""
@@ -218,7 +228,8 @@ def test_unscaled_inputs_into_relu_are_standardized_before_any_reinitialization(
 
 def test_every_fix_changes_the_config_of_every_benchmark_case():
     """A fix that leaves the config as it was (batch norm already on, dropout already 0.5, width
-    already 1024, leaky ReLU already in place) falls back to the next remedy."""
+    already 1024) falls back to the next remedy.  The dead-units fix is checked on ReLU nets only,
+    the only ones that rule fires for."""
     from widgets import doctor_cases
     configs = [c.config for c in doctor_cases.cases()]
     configs += [c.replace(batchnorm=True, initializer=rules.SUITED_INITIALIZER.get(c.activation, "glorot_uniform"),
@@ -226,6 +237,8 @@ def test_every_fix_changes_the_config_of_every_benchmark_case():
                 for c in configs[:8] for a in ("relu", "leaky_relu", "tanh")]
     for config in configs:
         for problem, (_, fix) in rules.FIXES.items():
+            if problem == "dead units" and config.activation not in rules.DYING_ACTIVATIONS:
+                continue
             assert config.replace(**fix(config)) != config, (problem, config)
 
 

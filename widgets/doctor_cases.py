@@ -1,27 +1,41 @@
-"""The labelled runs that measure `diagnose`: every problem it names, made six or seven different
-ways, and healthy controls of the same variety.
+"""The labelled runs that measure `diagnose`: every problem it names, made six to nine different
+ways, and thirteen healthy controls of the same variety.
 
 Each case is a `RunConfig` small enough to train in a few seconds on a laptop CPU, with the problem
 it was built to have (None for a healthy control) and how it breaks.  The cases of each problem
 alternate between two halves: the thresholds in `widgets/diagnose_rules.py` were fixed by looking at
-the **calibration** half only; `benchmarks/doctor.py` reports the error rates on the **held-out**
-half, which played no part in choosing them.  Runs that the tests or chapter 12 also train and
-assert on (`_SHOWN_ELSEWHERE`) are calibration runs wherever they sit, and `_FRESH` holds the held-out
-runs added in their place.  The variety is deliberate: binary, multiclass and
-regression data, depths 1 to 12, SGD (plain and with momentum), Adam, RMSprop, Nadam and Adagrad,
-with and without batch norm and dropout.
+the **calibration** half only (34 runs); `benchmarks/doctor.py` reports the error rates on the
+**held-out** half (35 runs).  Runs that the tests or chapter 12 also train and assert on
+(`_SHOWN_ELSEWHERE`) are calibration runs wherever they sit, and `_FRESH` holds the held-out runs
+added in their place.  The variety is deliberate: binary, multiclass and regression data, depths 1
+to 12, SGD (plain and with momentum), Adam, RMSprop, Nadam and Adagrad, with and without batch norm
+and dropout.
 
-What the split does and does not guarantee: the thresholds were set from the calibration half's
-numbers (the rules' docstrings quote only those), and no rule was changed after its held-out scores
-were read (the overfitting rule's "validation flat" condition was added for a calibration run, before
-they were).  But one first trial trained every case, and its numbers, held-out ones included,
-were on screen while the cases were built; cases that did not have their problem were replaced (SGD
-with momentum at 1 did not diverge; Nadam at 0.3 on the regression diverged instead of killing
-units; a 2-unit ReLU net on the spiral lost a whole layer to dead units instead of underfitting; a
-shallow sigmoid "healthy" control underfit; a linear net on the moons, meant to underfit, reached
-60 % of the loss of ignoring the inputs, below the rule's bound), and the overfitting runs were
-shortened to keep the benchmark quick.  So the held-out half is not blind to its author.  The
+What the split does and does not guarantee.  The thresholds were set from the calibration half's
+numbers (the rules' docstrings quote only those; the overfitting rule's "validation flat" condition
+was added for a calibration run before any held-out score was read).  But one first trial trained
+every case, and its numbers, held-out ones included, were on screen while the cases were built;
+cases that did not have their problem were replaced (SGD with momentum at 1 did not diverge; Nadam
+at 0.3 on the regression diverged instead of killing units; a 2-unit ReLU net on the spiral lost a
+whole layer to dead units instead of underfitting; a shallow sigmoid "healthy" control underfit; a
+linear net on the moons, meant to underfit, reached 60 % of the loss of ignoring the inputs, below
+the rule's bound), and the overfitting runs were shortened to keep the benchmark quick.  The
 `_FRESH` runs were written after the thresholds were fixed and scored without a trial first.
+
+Changed after held-out numbers were read (so the held-out half is not blind to its author):
+
+- The rules: the first scoring of the 31 held-out runs then in the file gave dead units precision
+  0.75, because "breast cancer raw, ReLU" (made to explode) got both exploding gradients and dead
+  units.  `diagnose_rules.SUPPRESSES` was then made to let exploding gradients explain dead units,
+  which raised that precision to 1.00 on the same runs, and later narrowed to gradients that explode
+  at initialization (`diagnose_rules.ONLY_AT_INIT`; no calibration run is affected by either).
+  `_AFTER_SUPPRESSION` holds four held-out runs written after that change and scored without a trial
+  first (`ADDED_AFTER_SUPPRESSION`): two raw-input ReLU nets made to explode and two ReLU nets killed
+  by a high learning rate, which the suppression must neither miss nor hide.
+- A held-out case: "pima raw, sigmoid" trained at Adam's default rate for 6 epochs until the
+  saturated-units fix trial had been read (see its comment); it is now rate 0.01 for 10 epochs.
+- The dead-units prescription case (`PRESCRIPTION_CASES`) was picked after trials on iris and the
+  spiral had been read.  An overfitting variant (40 epochs) was tried and not kept.
 """
 
 from __future__ import annotations
@@ -244,6 +258,29 @@ _FRESH: dict[Optional[str], list[tuple[str, RunConfig, str]]] = {
 }
 
 
+# Held-out runs written after `SUPPRESSES["exploding gradients"] = ("dead units",)` was added (a change
+# made after the held-out scores were read, for "breast cancer raw, ReLU"): two more raw-input ReLU nets
+# made to explode, which the suppression must not turn into a miss, and two ReLU nets killed by a high
+# learning rate with standardized inputs, which it must not hide.  Scored by the benchmark without a
+# trial first; chapter 12 and the README report them apart from the blind held-out figure.
+_AFTER_SUPPRESSION: dict[Optional[str], list[tuple[str, RunConfig, str]]] = {
+    "exploding gradients": [
+        ("wine raw, ReLU, He", _B.replace(dataset="wine", standardize=False, initializer="he_normal",
+                                          batch_size=16, epochs=4), "proline in the thousands into ReLU"),
+        ("pima raw, 2 ReLU, He, RMSprop", _B.replace(dataset="pima", standardize=False, initializer="he_normal",
+                                                     depth=2, optimizer="rmsprop", epochs=4),
+         "unscaled insulin and glucose into ReLU"),
+    ],
+    "dead units": [
+        ("breast cancer, Adam at 0.3", _B.replace(dataset="breast_cancer", learning_rate=0.3, epochs=8),
+         "big Adam steps, standardized inputs"),
+        ("wine, 4 ReLU, RMSprop at 0.1", _B.replace(dataset="wine", depth=4, optimizer="rmsprop", learning_rate=0.1,
+                                                    batch_size=16, epochs=8), "multiclass, big RMSprop steps"),
+    ],
+}
+ADDED_AFTER_SUPPRESSION = frozenset(name for made in _AFTER_SUPPRESSION.values() for name, _, _ in made)
+
+
 # The run each problem's first fix is tried on (benchmarks/doctor.py, 5 seeds): its first held-out case,
 # except where that case does not reliably show the problem, so a trial on it measures the case, not
 # the fix.  Dead units: Nadam at 0.5 on iris diverged on one of five seeds (so the dead-units fix was
@@ -275,7 +312,8 @@ def _cases() -> tuple[Case, ...]:
         for i, (name, config, how) in enumerate(made):
             calibration = i % 2 == 0 or name in _SHOWN_ELSEWHERE
             cases.append(Case(name, config, problem, how, CALIBRATION if calibration else HELD_OUT))
-        cases.extend(Case(name, config, problem, how, HELD_OUT) for name, config, how in _FRESH.get(problem, []))
+        for added in (_FRESH, _AFTER_SUPPRESSION):
+            cases.extend(Case(name, config, problem, how, HELD_OUT) for name, config, how in added.get(problem, []))
     return tuple(cases)
 
 
