@@ -6,7 +6,7 @@ import math
 import pytest
 
 import widgets as w
-from widgets.sweep import sweep
+from widgets.sweep import sweep, sweep_cells
 
 
 def _same_as_train(row, config):
@@ -56,6 +56,40 @@ def test_a_diverging_cell_is_flagged_and_stopped_without_spoiling_the_next(tiny)
     assert math.isclose(calm["val_loss"], run.final("val_loss"), rel_tol=1e-6)
 
 
+def _kernel_sizes(model, data):
+    """What the chapters measure on a trained model: its weights and an inference-mode score."""
+    x = model.get_layer("hidden_1").kernel.numpy()
+    return {"kernel_sum": float(abs(x).sum()),
+            "val_output_mean": float(model(data.x_val, training=False).numpy().mean())}
+
+
+def test_measure_sees_the_model_train_returns(tiny):
+    # the second and third cells run on the model the first one trained; early stopping restores weights
+    base = tiny.replace(dataset="pima", dropout=0.2, epochs=8, learning_rate=0.03)
+    cells = [dict(seed=1), dict(seed=2, early_stopping_patience=0), dict(seed=2)]
+    table = sweep_cells(base, cells, measure=_kernel_sizes)
+    assert [c for c in table.columns if c in ("seed", "early_stopping_patience")] == ["seed", "early_stopping_patience"]
+    for cell, (_, row) in zip(cells, table.iterrows()):
+        run = w.train(base.replace(**cell), probes=False)
+        _same_as_train(row, run.config)
+        expected = _kernel_sizes(run.model, run.dataset)
+        for column, value in expected.items():
+            assert math.isclose(row[column], value, rel_tol=1e-5), (column, cell)
+    assert table["epochs_done"].iloc[1] < base.epochs  # patience 0 did stop early
+
+
+def test_sweep_cells_shares_models_between_listed_cells(tiny, monkeypatch):
+    from widgets import sweep as sweep_module
+    built = []
+    real = sweep_module.build_for_training
+    monkeypatch.setattr(sweep_module, "build_for_training", lambda c, d: built.append(c) or real(c, d))
+    cells = [dict(initializer="he_normal", learning_rate=0.01, seed=1), dict(initializer="glorot_uniform", seed=2),
+             dict(batchnorm=True, seed=1), dict(learning_rate=0.1, seed=3)]
+    table = sweep_cells(tiny, cells)
+    assert len(built) == 2 and len(table) == 4
+    assert table["seed"].tolist() == [1, 2, 1, 3] and table["batchnorm"].isna().tolist() == [True, True, False, True]
+
+
 def test_bad_requests_name_the_problem(tiny):
     with pytest.raises(ValueError, match="learning_rat"):
         sweep(tiny, learning_rat=[0.1])
@@ -67,6 +101,10 @@ def test_bad_requests_name_the_problem(tiny):
         sweep(tiny, initializer=["he_normal", "nonsense"])
     with pytest.raises(TypeError, match="RunConfig"):
         sweep({"dataset": "moons"}, depth=[1])
+    with pytest.raises(ValueError, match="at least one cell"):
+        sweep_cells(tiny, [])
+    with pytest.raises(ValueError, match="RunConfig.depth"):
+        sweep_cells(tiny, [dict(depth=1), dict(depth=-1)])
 
 
 def _with_huge_validation_input(data: w.Dataset) -> w.Dataset:

@@ -196,6 +196,8 @@ def test_compare_starts_pairs_the_starts_by_seed():
     assert list(table.index) == [0, 2] and list(table.columns) == ["scratch", "loops", "longer"]
     assert table.loc[2, "loops"] == T.transfer_run("loops", 1, 3, steps=20, seed=2, points=1).val_accuracy
     assert table.loc[0, "longer"] == T.transfer_run("none", 1, 0, steps=40, seed=0, points=1).val_accuracy
+    shared = T.transfer_run("loops", 1, 3, steps=20, seed=2, points=1, keep_model=False)  # as the table trains
+    assert shared.model is None and shared.val_accuracy == table.loc[2, "loops"]
     fig = T.seeds_figure(table, "title")
     assert [trace.name for trace in fig.data] == ["seed 0", "seed 2", "mean of 2 seeds"]
     assert fig.layout.title.text == "title" and fig.layout.yaxis.title.text

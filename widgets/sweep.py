@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
 import keras
 import pandas as pd
@@ -28,6 +28,10 @@ from .training import (_TRAINING_LOCK, DivergenceGuard, build_for_training, dive
 # Fields whose change needs neither a new model nor a new trace: they set only the starting weights,
 # the budget, or (unless a schedule is baked into the optimizer) the value of the learning rate.
 REUSABLE_FIELDS = ("initializer", "init_scale", "seed", "epochs", "learning_rate")
+
+# A measurement of a cell's trained model, e.g. lambda model, data: {"weight_norm": ...}: its keys
+# become columns of the sweep's table.
+Measure = Callable[[keras.Model, Dataset], Mapping[str, Any]]
 
 
 def _structure_key(config: RunConfig) -> RunConfig:
@@ -90,7 +94,8 @@ def _train_cell(model: keras.Model, config: RunConfig, dataset: Dataset,
     return row
 
 
-def sweep(base: RunConfig, dataset: Optional[Dataset] = None, **axes: Iterable[Any]) -> pd.DataFrame:
+def sweep(base: RunConfig, dataset: Optional[Dataset] = None, measure: Optional[Measure] = None,
+          **axes: Iterable[Any]) -> pd.DataFrame:
     """Train `base` once for every combination of the values in `axes`; one row per run.
 
     Each keyword is a RunConfig field and a list of values, e.g.
@@ -104,6 +109,9 @@ def sweep(base: RunConfig, dataset: Optional[Dataset] = None, **axes: Iterable[A
     and the cell is trained again with validation each epoch to stop where `train` stops (only a
     validation loss that goes non-finite and later recovers would slip through).
     dataset: a custom `Dataset`; by default each cell loads the one its config names.
+    measure: called as measure(model, dataset) after each cell with the model as `train` would
+        return it; the mapping it returns adds columns to that cell's row.  The model is reused
+        by the next cell, so measure what you need there and keep no reference to it.
     """
     if not isinstance(base, RunConfig):
         raise TypeError(f"sweep(base): base must be a RunConfig, got {type(base).__name__}")
@@ -118,6 +126,21 @@ def sweep(base: RunConfig, dataset: Optional[Dataset] = None, **axes: Iterable[A
     if empty:
         raise ConfigError(f"sweep: {', '.join(empty)} needs at least one value")
     cells = [dict(zip(values, combo)) for combo in itertools.product(*values.values())]
+    return sweep_cells(base, cells, dataset, measure)
+
+
+def sweep_cells(base: RunConfig, cells: Sequence[Mapping[str, Any]], dataset: Optional[Dataset] = None,
+                measure: Optional[Measure] = None) -> pd.DataFrame:
+    """`sweep` over a list of cells instead of a grid: one row per cell, in the order given.
+
+    cells: each a mapping of RunConfig fields to the values that cell sets on `base`, e.g.
+    `[dict(initializer="he_normal", learning_rate=3.0, seed=1), ...]`.  All cells share the model
+    cache, so cells that differ only in REUSABLE_FIELDS are trained on one compiled model.
+    """
+    if not isinstance(base, RunConfig):
+        raise TypeError(f"sweep_cells(base): base must be a RunConfig, got {type(base).__name__}")
+    if not cells:
+        raise ConfigError("sweep_cells: give at least one cell (a dict of RunConfig fields)")
     configs = [base.replace(**cell) for cell in cells]  # validates every value before any training
     models: dict[RunConfig, keras.Model] = {}
     rows = []
@@ -129,5 +152,8 @@ def sweep(base: RunConfig, dataset: Optional[Dataset] = None, **axes: Iterable[A
             key = _structure_key(config)
             if key not in models:
                 models[key] = build_for_training(config, data)
-            rows.append({**cell, **_train_cell(models[key], config, data)})
+            row = {**cell, **_train_cell(models[key], config, data)}
+            if measure is not None:
+                row.update(measure(models[key], data))
+            rows.append(row)
     return pd.DataFrame(rows)

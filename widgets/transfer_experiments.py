@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from .transfer_fit import POINTS, fit_cached
-from .transfer_models import (FINE_TUNE_RATE, LEARNING_RATE, build_autoencoder, build_classifier, reuse,
-                              set_frozen)
+from .transfer_models import (FINE_TUNE_RATE, HIDDEN_UNITS, LEARNING_RATE, build_autoencoder, build_classifier,
+                              check_frozen, hidden_layers, reuse, set_frozen)
 from .transfer_tasks import SOURCE_DIGITS, TARGET_DIGITS, digit_task, loop_task, rotation_task
 
 
@@ -60,7 +60,7 @@ class TransferResult:
     frozen: int
     fine_tune_steps: int
     curve: pd.DataFrame  # step, loss, val_accuracy, phase ("frozen" / "train" / "fine-tune")
-    model: keras.Model
+    model: Optional[keras.Model]  # None when transfer_run was asked not to keep it
 
     @property
     def val_accuracy(self) -> float:
@@ -74,16 +74,59 @@ class TransferResult:
         return text + (f", +{self.fine_tune_steps} fine-tune steps" if self.fine_tune_steps else "")
 
 
+# Building and compiling a fresh classifier costs about as much as training one of the short runs
+# below, and the comparison tables (compare_starts, freeze_table) keep no model: their runs start
+# from a compiled "carrier" kept per architecture, loaded with the weights `reuse` would give.
+
+@functools.lru_cache(maxsize=None)
+def _fresh_weights(n_classes: int, hidden: tuple, seed: int) -> tuple:
+    """The initial weights `build_classifier(n_classes, hidden, seed=seed)` draws."""
+    return tuple(build_classifier(n_classes, hidden, seed=seed).get_weights())
+
+
+@functools.lru_cache(maxsize=None)
+def _carrier(n_classes: int, hidden: tuple, frozen: int, learning_rate: float) -> keras.Model:
+    """A compiled classifier with the first `frozen` body layers fixed; its weights are overwritten per run."""
+    return set_frozen(build_classifier(n_classes, hidden), frozen, learning_rate)
+
+
+def _start_on_carrier(source: str, n_classes: int, frozen: int, seed: int, learning_rate: float) -> keras.Model:
+    """The classifier `reuse` would return (same weights, frozen layers and compile), on a shared carrier."""
+    body = None if source == "none" else pretrained(source)
+    hidden = HIDDEN_UNITS if body is None else tuple(layer.units for layer in hidden_layers(body))
+    check_frozen(frozen, len(hidden), pretrained=body is not None)
+    model = _carrier(n_classes, hidden, frozen, float(learning_rate))
+    model.set_weights(_fresh_weights(n_classes, hidden, seed))
+    if body is not None:
+        for new, old in zip(hidden_layers(model), hidden_layers(body)):
+            new.set_weights(old.get_weights())
+    keras.utils.set_random_seed(seed)  # as build_classifier leaves it: fit's shuffling reads the global seed
+    return model
+
+
+def _unfrozen(model: keras.Model, fine_tune_rate: float, keep_model: bool, seed: int) -> keras.Model:
+    """`model` with every layer trainable, compiled at `fine_tune_rate` (a carrier copy when not kept)."""
+    if keep_model:
+        return set_frozen(model, 0, fine_tune_rate)
+    hidden = tuple(layer.units for layer in hidden_layers(model))
+    tuned = _carrier(model.get_layer("output").units, hidden, 0, float(fine_tune_rate))
+    tuned.set_weights(model.get_weights())
+    keras.utils.set_random_seed(seed)  # a carrier built just now reseeded: put back the run's global seed
+    return tuned
+
+
 def transfer_run(source: str = "digits 0-4", labels_per_class: Optional[int] = 10, frozen: int = 3,
                  steps: int = 200, fine_tune_steps: int = 0, seed: int = 0, *,
                  learning_rate: float = LEARNING_RATE, fine_tune_rate: float = FINE_TUNE_RATE,
-                 points: int = POINTS, on_point=None) -> TransferResult:
+                 points: int = POINTS, on_point=None, keep_model: bool = True) -> TransferResult:
     """Train a classifier of digits 5-9 whose body starts from a pretrained one, and measure it.
 
     source: "none" (from scratch) or a `PRETRAINING` kind.  frozen: body layers kept fixed during
     the first `steps` updates.  fine_tune_steps: afterwards unfreeze every layer, recompile with the
     small `fine_tune_rate` and train this many more steps (0: no fine-tuning).
     seed picks the labelled images, the new layers' initial weights and the batch order.
+    keep_model: False trains on a compiled model shared with later runs instead of building one
+    (the same numbers, faster) and leaves `model` None: for tables that keep only the scores.
     """
     if source != "none" and source not in PRETRAINING:
         raise ValueError(f"source = {source!r}: must be 'none' or one of " + ", ".join(map(repr, PRETRAINING)))
@@ -91,20 +134,24 @@ def transfer_run(source: str = "digits 0-4", labels_per_class: Optional[int] = 1
             or fine_tune_steps < 0:
         raise ValueError(f"fine_tune_steps = {fine_tune_steps!r}: must be an integer >= 0")
     task = digit_task(TARGET_DIGITS, labels_per_class, seed=seed)
-    model = reuse(None if source == "none" else pretrained(source), task.n_classes, frozen, seed=seed,
-                  learning_rate=learning_rate)
+    if keep_model:
+        model = reuse(None if source == "none" else pretrained(source), task.n_classes, frozen, seed=seed,
+                      learning_rate=learning_rate)
+    else:
+        model = _start_on_carrier(source, task.n_classes, frozen, seed, learning_rate)
     common = dict(seed=seed, validation=(task.x_val, task.y_val), on_point=on_point)
     curve = fit_cached(model, task.x_train, task.y_train, steps, points=points,
                        **common).assign(phase="frozen" if frozen else "train")
     if fine_tune_steps:
-        set_frozen(model, 0, fine_tune_rate)
+        model = _unfrozen(model, fine_tune_rate, keep_model, seed)
         if on_point is not None:
             common["on_point"] = lambda step, value: on_point(steps + step, value)
         more = fit_cached(model, task.x_train, task.y_train, fine_tune_steps,
                           points=max(1, round(points * fine_tune_steps / steps)), **common)
         curve = pd.concat([curve, more.assign(step=more["step"] + steps, phase="fine-tune")],
                           ignore_index=True)
-    return TransferResult(source, labels_per_class, frozen, int(fine_tune_steps), curve, model)
+    return TransferResult(source, labels_per_class, frozen, int(fine_tune_steps), curve,
+                          model if keep_model else None)
 
 
 def compare_starts(starts: Mapping[str, Mapping[str, Any]], labels_per_class: Optional[int] = 2,
@@ -117,7 +164,7 @@ def compare_starts(starts: Mapping[str, Mapping[str, Any]], labels_per_class: Op
     the effect of the start, not of the draw.  The pretrained bodies are the same in every row.
     """
     rows = {seed: {name: transfer_run(**{"labels_per_class": labels_per_class, "steps": steps, **kwargs},
-                                      seed=seed, points=1).val_accuracy
+                                      seed=seed, points=1, keep_model=False).val_accuracy
                    for name, kwargs in starts.items()} for seed in seeds}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("seed")
 
