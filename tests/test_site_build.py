@@ -121,8 +121,9 @@ def test_findings_are_computed_from_the_runs():
             _run(grid.base.replace(activation="tanh", depth=1), "finished", 0.62),
             _run(grid.base.replace(activation="tanh", depth=2), "early-stopped", 0.88)]
     text = labview.findings(grid, runs)
-    assert text == ("Of these 4 runs, 1 diverged (relu|2). "
-                    "Final validation accuracy: best 0.91 (relu|1), worst 0.62 (tanh|1)."), text
+    assert text == ("Of these 4 runs, 1 diverged, e.g. activation relu, hidden layers 2. Final validation "
+                    "accuracy: best 0.91 (activation relu, hidden layers 1), worst 0.62 (activation tanh, "
+                    "hidden layers 1)."), text
     assert labview.findings(grid, runs[:1]).startswith("Of these 1 runs, none diverged.")
 
 

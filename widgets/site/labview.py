@@ -18,6 +18,7 @@ import plotly.io as pio
 
 from .. import plots
 from ..codegen import keras_code
+from ..config import RunConfig
 from ..controls import CONTROL_SPECS
 from ..training import Run
 from .figures import figure_html, script_json
@@ -36,19 +37,23 @@ def cell_data(grid: LabGrid, run: Run) -> dict:
             "summary": run.summary(), "code": keras_code(run.config)}
 
 
+def _settings(grid: LabGrid, config: RunConfig) -> str:
+    """A grid cell's settings in words, e.g. 'activation relu, hidden layers 8'."""
+    return ", ".join(f"{_label(field)} {getattr(config, field)}" for field in grid.fields)
+
+
 def _best(runs: Sequence[Run], column: str, grid: LabGrid, highest: bool) -> str:
     ordered = sorted(runs, key=lambda run: run.final(column), reverse=highest)
-    return f"{ordered[0].final(column):.3g} ({grid.cell_key(ordered[0].config)})"
+    return f"{ordered[0].final(column):.3g} ({_settings(grid, ordered[0].config)})"
 
 
 def findings(grid: LabGrid, runs: Sequence[Run]) -> str:
     """What the grid's runs measured, in one or two sentences computed from them: how many diverged
     and the best and worst final validation score (accuracy where the runs classify, else loss),
-    each with its settings in the controls' order."""
+    each with its settings."""
     diverged = [run for run in runs if run.status == "diverged"]
     parts = [f"Of these {len(runs)} runs, {len(diverged) or 'none'} diverged"
-             + (f" ({', '.join(grid.cell_key(run.config) for run in diverged[:4])}"
-                f"{', …' if len(diverged) > 4 else ''})." if diverged else ".")]
+             + (f", e.g. {_settings(grid, diverged[0].config)}." if diverged else ".")]
     finished = [run for run in runs if run.status != "diverged"]
     scored = [run for run in finished if run.metric == "accuracy" and not math.isnan(run.final("val_accuracy"))]
     if scored:
@@ -86,8 +91,7 @@ def lab_section(grid: LabGrid, start: dict, data_script: str, measured: str = ""
     """The lab's HTML, showing the starting cell `start` (from `cell_data`); `data_script`: the
     path of the `lab_data_js` file, relative to the page; `measured`: what the runs showed (`findings`)."""
     title_id = f"lab-{grid.chapter}-title"
-    findings_html = (f'<p class="site-lab-findings">{html.escape(measured)} (Settings in the order of the '
-                     f'controls.)</p>\n' if measured else "")
+    findings_html = f'<p class="site-lab-findings">{html.escape(measured)}</p>\n' if measured else ""
     fixed = {k: v for k, v in grid.base.to_dict().items() if k not in grid.fields}
     fixed_text = ", ".join(f"{_label(k)} {v}" for k, v in fixed.items()
                            if k in ("dataset", "width", "optimizer", "learning_rate", "epochs", "batch_size"))
