@@ -9,7 +9,7 @@ import pytest
 
 import widgets as w
 from widgets.config import ConfigError
-from widgets.site import build, execute, figures, grids, labview, pages, runcache
+from widgets.site import build, execute, figures, grids, jobs, labview, pages, runcache
 from widgets.site.widget_html import StaticWidgets
 
 
@@ -106,3 +106,58 @@ def test_build_rejects_an_unknown_chapter_and_a_foreign_folder(tmp_path):
     with pytest.raises(build.BuildError, match="not written by this build"):
         build.build(out=tmp_path, cache=tmp_path / "cache", numbers=["00"], say=lambda line: None)
     assert (tmp_path / "mine.txt").exists()
+
+
+def _run(config: w.RunConfig, status: str, val_accuracy: float) -> w.training.Run:
+    return w.training.Run(config=config, dataset=w.load_dataset(config.dataset), status=status,
+                          _history=[{"epoch": 1, "loss": 0.5, "val_loss": 0.5, "val_accuracy": val_accuracy}])
+
+
+def test_findings_are_computed_from_the_runs():
+    grid = grids.LabGrid(chapter="99", cell="lab", base=w.RunConfig(depth=2, activation="relu"),
+                         axes=(("activation", ("relu", "tanh")), ("depth", (1, 2))), point="")
+    runs = [_run(grid.base.replace(activation="relu", depth=1), "finished", 0.91),
+            _run(grid.base.replace(activation="relu", depth=2), "diverged", float("nan")),
+            _run(grid.base.replace(activation="tanh", depth=1), "finished", 0.62),
+            _run(grid.base.replace(activation="tanh", depth=2), "early-stopped", 0.88)]
+    text = labview.findings(grid, runs)
+    assert text == ("Of these 4 runs, 1 diverged, e.g. activation relu, hidden layers 2. Final validation "
+                    "accuracy: best 0.91 (activation relu, hidden layers 1), worst 0.62 (activation tanh, "
+                    "hidden layers 1)."), text
+    assert labview.findings(grid, runs[:1]).startswith("Of these 1 runs, none diverged.")
+
+
+def test_worker_processes_train_runs_into_the_cache_as_the_build_reads_them(tiny, tmp_path):
+    configs = [tiny, tiny.replace(activation="tanh")]
+    work = jobs.run_jobs(tmp_path, "lab 99", configs)
+    assert len(work) == -(-len(configs) // jobs.RUNS_PER_JOB)
+    lines = []
+    outcomes = jobs.run(work, workers=2, say=lines.append)
+    assert sum(len(o.seconds) for o in outcomes) == 2 and all(s > 0 for o in outcomes for s in o.seconds)
+    assert len(lines) == len(work) and "lab 99: trained runs 1-2" in lines[0], lines
+    for config in configs:  # now read from the cache, not trained
+        run, seconds = runcache.cached_run(config, tmp_path)
+        assert seconds == 0.0 and run.config == config and run.epochs_done == config.epochs
+    here, _ = runcache.cached_run(tiny, tmp_path / "here")  # seeded: the same numbers in this process
+    assert here.history.equals(runcache.cached_run(tiny, tmp_path)[0].history)
+
+
+def test_a_failing_job_stops_the_build_with_its_error(tmp_path):
+    missing = tmp_path / "99_missing.ipynb"
+    with pytest.raises(FileNotFoundError):
+        jobs.run([jobs.chapter_job(missing, tmp_path, "99")], workers=2, say=lambda line: None)
+
+
+@pytest.mark.parametrize("workers", [0, -1, 1.5, True])
+def test_build_rejects_a_bad_number_of_workers(tmp_path, workers):
+    with pytest.raises(build.BuildError, match="--jobs"):
+        build.build(out=tmp_path / "out", cache=tmp_path / "cache", numbers=["00"], say=lambda line: None,
+                    workers=workers)
+
+
+def test_every_chapter_with_a_training_lab_has_its_lab_precomputed():
+    import nbformat
+    with_lab = [c.number for c in build.select_chapters()
+                if any(cell.cell_type == "code" and "w.TrainingLab(" in cell.source
+                       for cell in nbformat.read(c.notebook, as_version=4).cells)]
+    assert len(with_lab) >= 11 and sorted(grids.GRIDS) == with_lab, (with_lab, sorted(grids.GRIDS))

@@ -1,6 +1,6 @@
 """The static course site, built by its README command and read in Chromium with no network.
 
-The module builds chapters 00 and 01 (with chapter 01's precomputed lab) into a temporary folder,
+The module builds chapters 00 and 01 (both with a precomputed lab) into a temporary folder,
 starting from a copy of the repository's build cache when there is one (.site-cache/: then only what
 changed is executed or trained; from an empty cache this takes a few minutes).  The build runs in a
 process of its own under the suite's offline guard.  Every page is opened from file://, and every
@@ -10,10 +10,15 @@ Checked: the index and each chapter load without console errors; every figure is
 with data; chapter links lead to the built pages; moving a precomputed lab's control swaps in that
 grid cell's runs (the figures' data, the summary and the Keras code, compared with the cell's own
 data); the controls work from the keyboard; axe-core finds no serious or critical problem.
+
+To check a site built before (every chapter, say) instead of building 00 and 01, point WORKBOOK_SITE
+at its folder: `WORKBOOK_SITE=_site pytest -n 0 tests/browser/test_site_in_browser.py` runs the same
+checks on each of its chapters and on each of its precomputed labs.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -29,6 +34,18 @@ from labdriver import REPO, UI_TIMEOUT, VIEWPORT, ConsoleLog
 pytestmark = pytest.mark.browser
 
 CHAPTERS = ("00", "01")
+# Where each lab of the test build starts: the config of the chapter's lab cell (widgets/site/grids.py).
+STARTS = {"00": "relu|4|0.001", "01": "sigmoid|glorot_uniform|8"}
+SITE_UNDER_TEST = Path(os.environ["WORKBOOK_SITE"]).resolve() if os.environ.get("WORKBOOK_SITE") else None
+
+
+def _numbers(pattern: str) -> tuple[str, ...]:
+    return tuple(sorted({p.name[:2] for p in SITE_UNDER_TEST.glob(pattern)}))
+
+
+# The chapters and the precomputed labs checked: the test build's, or those of the site under test.
+BUILT = _numbers("[0-9][0-9]_*.html") if SITE_UNDER_TEST else CHAPTERS
+LABS = _numbers("data/[0-9][0-9]_*-lab.js") if SITE_UNDER_TEST else CHAPTERS
 BUILD_TIMEOUT = 1800  # s: from an empty cache, two chapters executed and 36 runs trained on a loaded 2-core machine
 REPO_CACHE = REPO / ".site-cache"
 
@@ -42,7 +59,11 @@ FIGURES_JS = """() => [...document.querySelectorAll('.site-figure')].map((box) =
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Chapters 00 and 01 built by `python -m widgets.site build` into a temporary folder."""
+    """Chapters 00 and 01 built by `python -m widgets.site build` into a temporary folder (or the
+    site WORKBOOK_SITE names)."""
+    if SITE_UNDER_TEST:
+        assert (SITE_UNDER_TEST / "index.html").is_file(), f"WORKBOOK_SITE={SITE_UNDER_TEST}: no index.html there"
+        return SITE_UNDER_TEST
     base = tmp_path_factory.mktemp("site")
     cache = base / "cache"
     if REPO_CACHE.is_dir():  # read the maintainer's cache, never write to it (the run must leave no files)
@@ -120,13 +141,13 @@ def _chapter_pages(site: Path) -> list[Path]:
 def test_index_lists_and_links_every_built_chapter(site, offline):
     offline.open(site / "index.html")
     links = offline.page.eval_on_selector_all(".site-chapters a", "as => as.map(a => a.getAttribute('href'))")
-    assert links == [p.name for p in _chapter_pages(site)] and len(links) == len(CHAPTERS), (
+    assert links == [p.name for p in _chapter_pages(site)] and len(links) == len(BUILT), (
         f"the index links {links}; built: {[p.name for p in _chapter_pages(site)]}")
     assert "precomputed lab" in offline.page.inner_text(".site-chapters"), "the index does not say which lab is precomputed"
     offline.check_clean("index.html")
 
 
-@pytest.mark.parametrize("number", CHAPTERS)
+@pytest.mark.parametrize("number", BUILT)
 def test_chapter_page_shows_prose_code_outputs_and_every_figure(site, offline, number):
     page_path = next(site.glob(f"{number}_*.html"))
     offline.open(page_path)
@@ -148,7 +169,8 @@ def test_chapter_page_shows_prose_code_outputs_and_every_figure(site, offline, n
     # navigation: the other built chapter is one link away, and a chapter link in the prose is rewritten to its page
     hrefs = page.eval_on_selector_all(".site-header a", "as => as.map(a => a.getAttribute('href'))")
     assert "index.html" in hrefs and all((site / h).exists() for h in hrefs), f"{page_path.name}: navigation {hrefs}"
-    assert any(h.startswith(("00_", "01_")) and h != page_path.name for h in hrefs), f"{page_path.name}: no link to the other chapter"
+    others = {p.name for p in _chapter_pages(site)} - {page_path.name}
+    assert not others or any(h in others for h in hrefs), f"{page_path.name}: no link to another chapter"
     offline.check_clean(page_path.name)
 
 
@@ -192,11 +214,11 @@ def _lab_shows_its_cell(state: dict, where: str) -> None:
     assert state["code"] == state["expectedCode"], f"{where}: the Keras code is not run {state['key']}'s"
 
 
-def _open_lab(site: Path, offline: OfflinePage) -> Any:
-    offline.open(next(site.glob("01_*.html")))
+def _open_lab(site: Path, offline: OfflinePage, number: str) -> Any:
+    offline.open(next(site.glob(f"{number}_*.html")))
     offline.figures()
     lab = offline.page.locator(".site-lab")
-    assert lab.count() == 1, "chapter 01's precomputed lab is missing"
+    assert lab.count() == 1, f"chapter {number}'s precomputed lab is missing"
     note = lab.locator(".site-lab-note").inner_text()
     assert "Precomputed runs" in note and "JupyterLab" in note, f"the lab does not say its runs are precomputed: {note!r}"
     return lab
@@ -208,46 +230,66 @@ def _wait_for_key(offline: OfflinePage, lab: Any, key: str) -> dict:
     return lab.evaluate(LAB_STATE_JS)
 
 
-def test_precomputed_lab_swaps_in_each_grid_cells_runs(site, offline):
-    lab = _open_lab(site, offline)
+def _controls(lab: Any) -> list[dict]:
+    """Each control of the lab: its field, label, options and selected value, in order."""
+    return lab.evaluate("""(lab) => [...lab.querySelectorAll('select[data-field]')].map((s) => ({
+        field: s.dataset.field, value: s.value, options: [...s.options].map((o) => o.value),
+        label: (lab.querySelector(`label[for="${s.id}"]`) || {}).textContent || ''}))""")
+
+
+def _next(control: dict) -> str:
+    """The option after the selected one (after the last: the first)."""
+    options = control["options"]
+    return options[(options.index(control["value"]) + 1) % len(options)]
+
+
+@pytest.mark.parametrize("number", LABS)
+def test_precomputed_lab_swaps_in_each_grid_cells_runs(site, offline, number):
+    lab = _open_lab(site, offline, number)
     start = lab.evaluate(LAB_STATE_JS)
-    assert start["key"] == "sigmoid|glorot_uniform|8", f"the lab starts at {start['key']}, not the chapter lab's settings"
+    if number in STARTS and not SITE_UNDER_TEST:
+        assert start["key"] == STARTS[number], f"the lab starts at {start['key']}, not the chapter lab's settings"
     _lab_shows_its_cell(start, "at the start")
-    fields = lab.locator("select[data-field]")
-    assert [fields.nth(i).get_attribute("data-field") for i in range(fields.count())] == ["activation", "initializer", "depth"]
-    for field, value, key in (("activation", "relu", "relu|glorot_uniform|8"),
-                              ("initializer", "he_normal", "relu|he_normal|8"),
-                              ("depth", "2", "relu|he_normal|2")):
-        lab.locator(f"select[data-field='{field}']").select_option(value)
-        state = _wait_for_key(offline, lab, key)
-        _lab_shows_its_cell(state, f"after choosing {field} = {value}")
+    controls = _controls(lab)
+    assert len(controls) >= 2 and all(c["label"].strip() and len(c["options"]) >= 2 for c in controls), controls
+    values = [c["value"] for c in controls]
+    for i, control in enumerate(controls):  # move every control once: each step is another grid cell
+        values[i] = _next(control)
+        lab.locator(f"select[data-field='{control['field']}']").select_option(values[i])
+        state = _wait_for_key(offline, lab, "|".join(values))
+        _lab_shows_its_cell(state, f"chapter {number}, after choosing {control['field']} = {values[i]}")
     changed = [f["name"] for f, g in zip(start["figures"], state["figures"]) if f["drawn"] != g["drawn"]]
     assert changed == [f["name"] for f in start["figures"]], f"figures that did not change with the run: {changed}"
-    labels = lab.locator("label").all_inner_texts()
-    assert labels == ["activation", "initializer", "hidden layers"], f"control labels {labels}"
-    offline.check_clean("01 lab")
+    offline.check_clean(f"{number} lab")
 
 
-def test_precomputed_lab_works_from_the_keyboard(site, offline):
-    lab = _open_lab(site, offline)
+@pytest.mark.parametrize("number", LABS)
+def test_precomputed_lab_works_from_the_keyboard(site, offline, number):
+    lab = _open_lab(site, offline, number)
     page = offline.page
+    controls = _controls(lab)
     focused = "() => document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.field || '' : ''"
-    for _ in range(200):  # Tab from the top of the page to the lab's first control
+    for _ in range(300):  # Tab from the top of the page to the lab's first control
         page.keyboard.press("Tab")
-        if page.evaluate(focused) == "activation":
+        if page.evaluate(focused) == controls[0]["field"]:
             break
-    assert page.evaluate(focused) == "activation", "Tab never reaches the lab's first control"
-    page.keyboard.press("ArrowDown")  # sigmoid -> tanh
-    _lab_shows_its_cell(_wait_for_key(offline, lab, "tanh|glorot_uniform|8"), "after ArrowDown on activation")
-    page.keyboard.press("Tab")
-    assert page.evaluate(focused) == "initializer", "Tab does not move from activation to initializer"
-    page.keyboard.press("ArrowDown")
-    _lab_shows_its_cell(_wait_for_key(offline, lab, "tanh|he_normal|8"), "after ArrowDown on initializer")
-    offline.check_clean("01 lab, keyboard")
+    values = [c["value"] for c in controls]
+    for i, control in enumerate(controls[:2]):
+        if i:
+            page.keyboard.press("Tab")
+        assert page.evaluate(focused) == control["field"], f"Tab does not reach the lab's control {control['field']}"
+        options = control["options"]
+        down = options.index(control["value"]) + 1 < len(options)  # ArrowDown at the last option stays
+        page.keyboard.press("ArrowDown" if down else "ArrowUp")
+        values[i] = options[options.index(control["value"]) + (1 if down else -1)]
+        _lab_shows_its_cell(_wait_for_key(offline, lab, "|".join(values)),
+                            f"chapter {number}, after {'ArrowDown' if down else 'ArrowUp'} on {control['field']}")
+    offline.check_clean(f"{number} lab, keyboard")
 
 
-@pytest.mark.parametrize("name", ["index.html", "01_vanishing_exploding_gradients.html"])
-def test_site_pages_pass_axe(site, offline, name):
+@pytest.mark.parametrize("number", ("index",) + LABS)
+def test_site_pages_pass_axe(site, offline, number):
+    name = "index.html" if number == "index" else next(site.glob(f"{number}_*.html")).name
     offline.open(site / name)
     offline.figures()
     counts, bad = axe_audit(offline.page, file_page=True)

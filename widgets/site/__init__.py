@@ -6,5 +6,6 @@ each chapter's main lab replayed from a grid of runs trained at build time.
 with nbclient, cached), `snapshot` (what the kernel reports of its live figures), `widget_html`
 (a widget tree as static HTML), `pages` (nbconvert pages, the index, navigation), `grids` (which labs
 are precomputed, on which settings), `runcache` (trained runs kept on disk), `labview` (a
-precomputed lab's controls, figures and data) and `build` (all of it, with progress lines).
+precomputed lab's controls, figures and data), `jobs` (the slow steps on worker processes) and `build`
+(all of it, with progress lines).
 """

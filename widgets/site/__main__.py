@@ -1,4 +1,4 @@
-"""`python -m widgets.site build [--chapters 00 01] [--out DIR] [--cache DIR]`: build the course site.
+"""`python -m widgets.site build [--chapters 00 01] [--out DIR] [--cache DIR] [--jobs N]`: build the course site.
 
 Writes a static site (open index.html, or publish the folder on any static host) from the chapter
 notebooks, executed; see widgets/site/__init__.py for the parts and the README for the numbers.
@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from .build import DEFAULT_CACHE, DEFAULT_OUT, BuildError, build
+from .build import DEFAULT_CACHE, DEFAULT_OUT, DEFAULT_WORKERS, BuildError, build
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -22,9 +22,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     command.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default: {DEFAULT_OUT.name}/)")
     command.add_argument("--cache", type=Path, default=DEFAULT_CACHE,
                          help=f"executed chapters and trained runs kept between builds (default: {DEFAULT_CACHE.name}/)")
+    command.add_argument("--jobs", type=int, default=DEFAULT_WORKERS, metavar="N",
+                         help=f"processes that execute chapters and train lab runs at once (default: {DEFAULT_WORKERS})")
     args = parser.parse_args(argv)
     try:
-        build(args.out, args.cache, args.chapters, say=lambda line: print(line, flush=True))
+        build(args.out, args.cache, args.chapters, say=lambda line: print(line, flush=True), workers=args.jobs)
     except BuildError as exc:
         parser.error(str(exc))
     return 0

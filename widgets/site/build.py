@@ -1,6 +1,8 @@
 """Build the whole site: execute the chapters, train the precomputed labs, write the pages.
 
 Every slow step is cached (`execute`, `runcache`), so a rebuild with nothing changed only renders.
+The slow steps a build still needs run first, side by side on worker processes (`jobs`); then the
+pages are written from the cache.
 Progress goes to `say`, one line per step, because a cold build of every chapter takes many minutes.
 """
 
@@ -15,8 +17,7 @@ from typing import Callable, Iterable, Optional
 import nbformat
 import plotly.offline
 
-from ..data import load_dataset
-from . import execute, labview, pages
+from . import execute, jobs, labview, pages, runcache
 from .grids import GRIDS, LabGrid
 from .runcache import cached_run
 
@@ -25,6 +26,7 @@ NOTEBOOKS = ROOT / "notebooks"
 DEFAULT_OUT = ROOT / "_site"
 DEFAULT_CACHE = ROOT / ".site-cache"
 ASSETS = Path(__file__).resolve().parent / "assets"
+DEFAULT_WORKERS = 2  # this project's machines have 2 cores
 MARKER = ".workbook-site"  # in every folder the build writes, so it only ever empties its own output
 
 
@@ -34,7 +36,8 @@ class BuildError(ValueError):
 
 @dataclass
 class BuildReport:
-    """What a build did: pages written, chapters executed (not from the cache), runs trained, time."""
+    """What a build did: pages written, chapters executed and lab runs trained (not from the cache),
+    lab runs reused from the cache, time and size."""
 
     pages: list[str] = field(default_factory=list)
     executed: list[str] = field(default_factory=list)
@@ -78,45 +81,63 @@ def _write_assets(out: Path) -> None:
 
 def _precompute(grid: LabGrid, chapter: pages.Chapter, cache: Path, out: Path, report: BuildReport,
                 say: Callable[[str], None]) -> str:
-    """Train (or reuse) every run of `grid`, write its data script; returns the lab's HTML."""
+    """Read every run of `grid` from the cache (training any still missing), write its data script;
+    returns the lab's HTML."""
     configs = grid.configs()
-    dataset = load_dataset(grid.base.dataset, standardize=grid.base.standardize,
-                           train_fraction=grid.base.train_fraction)
-    cells, trained = {}, 0
+    runs, trained = [], 0
     for i, config in enumerate(configs, 1):
-        run, seconds = cached_run(config, cache, dataset)
+        run, seconds = cached_run(config, cache)
         if seconds:
             trained += 1
             say(f"  lab {grid.chapter}: run {i}/{len(configs)} trained in {seconds:.1f} s ({grid.cell_key(config)})")
-        cells[grid.cell_key(config)] = labview.cell_data(grid, run)
+        runs.append(run)
     report.trained += trained
-    report.reused_runs += len(configs) - trained
+    cells = {grid.cell_key(run.config): labview.cell_data(grid, run) for run in runs}
     script = f"data/{chapter.notebook.stem}-lab.js"
     (out / script).write_text(labview.lab_data_js(grid, cells), encoding="utf-8")
-    say(f"  lab {grid.chapter}: {grid.describe()}: {trained} trained, {len(configs) - trained} from the cache")
-    return labview.lab_section(grid, cells[grid.cell_key(grid.base)], script)
+    say(f"  lab {grid.chapter}: {grid.describe()}")
+    return labview.lab_section(grid, cells[grid.cell_key(grid.base)], script, labview.findings(grid, runs))
+
+
+def _slow_steps(chapters: list[pages.Chapter], cache: Path, workers: int, report: BuildReport,
+                say: Callable[[str], None]) -> None:
+    """Execute the chapters and train the grid runs that the cache lacks, on `workers` processes."""
+    stale = [c for c in chapters if not execute.cached_path(c.notebook, cache).exists()]
+    work = [jobs.chapter_job(c.notebook, cache, c.number) for c in stale]
+    missing = 0
+    for grid in (GRIDS[c.number] for c in chapters if c.number in GRIDS):
+        configs = [c for c in grid.configs() if not runcache.run_path(c, cache).exists()]
+        missing += len(configs)
+        report.reused_runs += len(grid.configs()) - len(configs)
+        work += jobs.run_jobs(cache, f"lab {grid.chapter}", configs)
+    if work:
+        say(f"executing {len(stale)} chapters and training {missing} lab runs on {min(workers, len(work))} processes")
+    for outcome in jobs.run(work, workers, say):
+        if outcome.chapter:
+            report.executed.append(outcome.chapter)
+        else:
+            report.trained += len(outcome.seconds)
 
 
 def build(out: Path = DEFAULT_OUT, cache: Path = DEFAULT_CACHE, numbers: Optional[Iterable[str]] = None,
-          say: Callable[[str], None] = print) -> BuildReport:
-    """Write the site for the chosen chapters (all by default) into `out`, reusing `cache`."""
+          say: Callable[[str], None] = print, workers: int = DEFAULT_WORKERS) -> BuildReport:
+    """Write the site for the chosen chapters (all by default) into `out`, reusing `cache`;
+    `workers`: processes that execute chapters and train lab runs side by side."""
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise BuildError(f"--jobs: {workers!r} is not allowed; give a whole number of processes, 1 or more")
     start = time.monotonic()
     chapters = select_chapters(numbers)
     _prepare(out)
     _write_assets(out)
     report = BuildReport()
-    # titles come from the notebooks as committed, so each page is written as soon as its chapter ran
+    _slow_steps(chapters, cache, workers, report, say)
     titled = [(chapter, chapter.title(nbformat.read(chapter.notebook, as_version=4))) for chapter in chapters]
     built = {chapter.notebook.stem for chapter in chapters}
     exporter = pages.SiteExporter()
     labs = {}
     for i, chapter in enumerate(chapters):
         say(f"[{i + 1}/{len(chapters)}] {chapter.notebook.name}")
-        nb, from_cache = execute.executed(chapter.notebook, cache, say)
-        if from_cache:
-            say("  executed: from the cache")
-        else:
-            report.executed.append(chapter.number)
+        nb, _ = execute.executed(chapter.notebook, cache, say)
         replacements = {}
         grid = GRIDS.get(chapter.number)
         if grid is not None:

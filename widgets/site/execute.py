@@ -35,9 +35,14 @@ def execution_key(notebook: Path) -> str:
                            fingerprint.files_digest([p for p in data if p.is_file()]), fingerprint.library_versions())
 
 
+def cached_path(notebook: Path, cache: Path) -> Path:
+    """Where the cache keeps `notebook` executed (the file exists only while it is valid)."""
+    return cache / "notebooks" / f"{notebook.stem}-{execution_key(notebook)}.ipynb"
+
+
 def executed(notebook: Path, cache: Path, say: Callable[[str], None] = print) -> tuple[nbformat.NotebookNode, bool]:
     """The notebook executed (from the cache when valid) and whether it came from the cache."""
-    cached = cache / "notebooks" / f"{notebook.stem}-{execution_key(notebook)}.ipynb"
+    cached = cached_path(notebook, cache)
     if cached.exists():
         return nbformat.read(cached, as_version=4), True
     say(f"  executing {notebook.name} (about a minute on 2 cores)")

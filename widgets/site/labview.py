@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import html
 import json
-from typing import Mapping
+import math
+from typing import Mapping, Sequence
 
 import plotly.io as pio
 
 from .. import plots
 from ..codegen import keras_code
+from ..config import RunConfig
 from ..controls import CONTROL_SPECS
 from ..training import Run
 from .figures import figure_html, script_json
@@ -33,6 +35,35 @@ def cell_data(grid: LabGrid, run: Run) -> dict:
     """What the page shows for one grid cell: figures by name, the run's summary and its Keras code."""
     return {"figures": {name: _figure_json(name, run) for name in grid.figures},
             "summary": run.summary(), "code": keras_code(run.config)}
+
+
+def _settings(grid: LabGrid, config: RunConfig) -> str:
+    """A grid cell's settings in words, e.g. 'activation relu, hidden layers 8'."""
+    return ", ".join(f"{_label(field)} {getattr(config, field)}" for field in grid.fields)
+
+
+def _best(runs: Sequence[Run], column: str, grid: LabGrid, highest: bool) -> str:
+    ordered = sorted(runs, key=lambda run: run.final(column), reverse=highest)
+    return f"{ordered[0].final(column):.3g} ({_settings(grid, ordered[0].config)})"
+
+
+def findings(grid: LabGrid, runs: Sequence[Run]) -> str:
+    """What the grid's runs measured, in one or two sentences computed from them: how many diverged
+    and the best and worst final validation score (accuracy where the runs classify, else loss),
+    each with its settings."""
+    diverged = [run for run in runs if run.status == "diverged"]
+    parts = [f"Of these {len(runs)} runs, {len(diverged) or 'none'} diverged"
+             + (f", e.g. {_settings(grid, diverged[0].config)}." if diverged else ".")]
+    finished = [run for run in runs if run.status != "diverged"]
+    scored = [run for run in finished if run.metric == "accuracy" and not math.isnan(run.final("val_accuracy"))]
+    if scored:
+        share = "" if len(scored) == len(finished) else f" (of the {len(scored)} that classify)"
+        parts.append(f"Final validation accuracy{share}: best {_best(scored, 'val_accuracy', grid, True)}, "
+                     f"worst {_best(scored, 'val_accuracy', grid, False)}.")
+    elif finished:
+        parts.append(f"Final validation loss: lowest {_best(finished, 'val_loss', grid, False)}, "
+                     f"highest {_best(finished, 'val_loss', grid, True)}.")
+    return " ".join(parts)
 
 
 def lab_data_js(grid: LabGrid, cells: Mapping[str, dict]) -> str:
@@ -56,10 +87,11 @@ def _control(grid: LabGrid, field: str, values: tuple) -> str:
             f'<select id="{control_id}" data-field="{html.escape(field)}" title="{html.escape(tip)}">{options}</select></div>')
 
 
-def lab_section(grid: LabGrid, start: dict, data_script: str) -> str:
+def lab_section(grid: LabGrid, start: dict, data_script: str, measured: str = "") -> str:
     """The lab's HTML, showing the starting cell `start` (from `cell_data`); `data_script`: the
-    path of the `lab_data_js` file, relative to the page."""
+    path of the `lab_data_js` file, relative to the page; `measured`: what the runs showed (`findings`)."""
     title_id = f"lab-{grid.chapter}-title"
+    findings_html = f'<p class="site-lab-findings">{html.escape(measured)}</p>\n' if measured else ""
     fixed = {k: v for k, v in grid.base.to_dict().items() if k not in grid.fields}
     fixed_text = ", ".join(f"{_label(k)} {v}" for k, v in fixed.items()
                            if k in ("dataset", "width", "optimizer", "learning_rate", "epochs", "batch_size"))
@@ -77,7 +109,7 @@ among {len(grid.configs())} runs trained with <code>w.train()</code> when the si
 ({html.escape(grid.describe())}; every other setting as the lab starts: {html.escape(fixed_text)}).
 {html.escape(grid.point)} To train any setting live, with every control, open this chapter in JupyterLab
 (<code>jupyter lab notebooks/</code> in a clone of the repository, see its README) and run the cells.</p>
-<form class="site-lab-controls" aria-label="Settings of the precomputed runs">{controls}</form>
+{findings_html}<form class="site-lab-controls" aria-label="Settings of the precomputed runs">{controls}</form>
 <p class="site-lab-status" role="status" aria-live="polite">{html.escape(start["summary"])}</p>
 {figures}
 <h4>The same run in plain Keras</h4>

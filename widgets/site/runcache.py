@@ -26,10 +26,15 @@ def run_key(config: RunConfig) -> str:
                            fingerprint.files_digest(fingerprint.package_sources(*RUN_MODULES)))
 
 
+def run_path(config: RunConfig, cache: Path) -> Path:
+    """Where the cache keeps the run of `config` (the file exists once it is trained)."""
+    return cache / "runs" / f"{run_key(config)}.json"
+
+
 def cached_run(config: RunConfig, cache: Path, dataset: Optional[Dataset] = None) -> tuple[Run, float]:
     """The run of `config` (from the cache, else trained and stored) and the seconds spent training
     it (0.0 when it came from the cache)."""
-    path = cache / "runs" / f"{run_key(config)}.json"
+    path = run_path(config, cache)
     if path.exists():
         return Run.from_record(json.loads(path.read_text()), dataset), 0.0
     start = time.monotonic()
