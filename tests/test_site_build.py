@@ -108,6 +108,14 @@ def test_build_rejects_an_unknown_chapter_and_a_foreign_folder(tmp_path):
     assert (tmp_path / "mine.txt").exists()
 
 
+def test_labs_can_be_limited_to_some_chapters_and_a_wrong_one_is_named():
+    chapters = build.select_chapters(["00", "01", "09"])
+    assert list(build.select_labs(chapters)) == ["00", "01"]  # 09 has no TrainingLab, so no grid
+    assert list(build.select_labs(chapters, ["01"])) == ["01"] and build.select_labs(chapters, []) == {}
+    with pytest.raises(build.BuildError, match="--labs: no precomputed lab 03 among the chapters built; allowed: 00, 01"):
+        build.select_labs(chapters, ["03"])
+
+
 def _run(config: w.RunConfig, status: str, val_accuracy: float) -> w.training.Run:
     return w.training.Run(config=config, dataset=w.load_dataset(config.dataset), status=status,
                           _history=[{"epoch": 1, "loss": 0.5, "val_loss": 0.5, "val_accuracy": val_accuracy}])

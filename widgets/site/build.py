@@ -99,13 +99,13 @@ def _precompute(grid: LabGrid, chapter: pages.Chapter, cache: Path, out: Path, r
     return labview.lab_section(grid, cells[grid.cell_key(grid.base)], script, labview.findings(grid, runs))
 
 
-def _slow_steps(chapters: list[pages.Chapter], cache: Path, workers: int, report: BuildReport,
-                say: Callable[[str], None]) -> None:
+def _slow_steps(chapters: list[pages.Chapter], grids: list[LabGrid], cache: Path, workers: int,
+                report: BuildReport, say: Callable[[str], None]) -> None:
     """Execute the chapters and train the grid runs that the cache lacks, on `workers` processes."""
     stale = [c for c in chapters if not execute.cached_path(c.notebook, cache).exists()]
     work = [jobs.chapter_job(c.notebook, cache, c.number) for c in stale]
     missing = 0
-    for grid in (GRIDS[c.number] for c in chapters if c.number in GRIDS):
+    for grid in grids:
         configs = [c for c in grid.configs() if not runcache.run_path(c, cache).exists()]
         missing += len(configs)
         report.reused_runs += len(grid.configs()) - len(configs)
@@ -119,39 +119,56 @@ def _slow_steps(chapters: list[pages.Chapter], cache: Path, workers: int, report
             report.trained += len(outcome.seconds)
 
 
+def select_labs(chapters: list[pages.Chapter], numbers: Optional[Iterable[str]] = None) -> dict[str, LabGrid]:
+    """The grids to precompute: of the built chapters, those named in `numbers` (default: every one
+    that has a grid).  A chapter built without its grid shows its lab as the static last figures."""
+    built = {c.number: GRIDS[c.number] for c in chapters if c.number in GRIDS}
+    if numbers is None:
+        return built
+    wanted = [str(n) for n in numbers]
+    unknown = [n for n in wanted if n not in built]
+    if unknown:
+        raise BuildError(f"--labs: no precomputed lab {', '.join(unknown)} among the chapters built; "
+                         f"allowed: {', '.join(built) or 'none'}")
+    return {n: built[n] for n in built if n in wanted}
+
+
 def build(out: Path = DEFAULT_OUT, cache: Path = DEFAULT_CACHE, numbers: Optional[Iterable[str]] = None,
-          say: Callable[[str], None] = print, workers: int = DEFAULT_WORKERS) -> BuildReport:
+          say: Callable[[str], None] = print, workers: int = DEFAULT_WORKERS,
+          labs: Optional[Iterable[str]] = None) -> BuildReport:
     """Write the site for the chosen chapters (all by default) into `out`, reusing `cache`;
-    `workers`: processes that execute chapters and train lab runs side by side."""
+    `workers`: processes that execute chapters and train lab runs side by side; `labs`: the chapters
+    whose lab is precomputed (default: all built ones that have a grid)."""
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise BuildError(f"--jobs: {workers!r} is not allowed; give a whole number of processes, 1 or more")
     start = time.monotonic()
     chapters = select_chapters(numbers)
+    grids = select_labs(chapters, labs)
     _prepare(out)
     _write_assets(out)
     report = BuildReport()
-    _slow_steps(chapters, cache, workers, report, say)
+    _slow_steps(chapters, list(grids.values()), cache, workers, report, say)
     titled = [(chapter, chapter.title(nbformat.read(chapter.notebook, as_version=4))) for chapter in chapters]
     built = {chapter.notebook.stem for chapter in chapters}
     exporter = pages.SiteExporter()
-    labs = {}
+    described = {}
     for i, chapter in enumerate(chapters):
         say(f"[{i + 1}/{len(chapters)}] {chapter.notebook.name}")
         nb, _ = execute.executed(chapter.notebook, cache, say)
         replacements = {}
-        grid = GRIDS.get(chapter.number)
+        grid = grids.get(chapter.number)
         if grid is not None:
             index = execute.code_cell_index(nb, grid.cell)
             if index is None:
                 raise BuildError(f"chapter {chapter.number}: no code cell contains {grid.cell!r} (grids.py)")
             replacements[index] = _precompute(grid, chapter, cache, out, report, say)
-            labs[chapter.number] = grid.describe()
+            described[chapter.number] = grid.describe()
         page = pages.chapter_page(exporter, chapter, pages.static_notebook(nb, replacements),
                                   pages.navigation(titled, i), built)
         (out / chapter.page).write_text(page, encoding="utf-8")
         report.pages.append(chapter.page)
         say(f"  wrote {chapter.page} ({len(page.encode()) / 1e6:.1f} MB)")
-    (out / "index.html").write_text(pages.index_page(titled, labs), encoding="utf-8")
+    (out / "index.html").write_text(pages.index_page(titled, described), encoding="utf-8")
     report.pages.insert(0, "index.html")
     report.seconds = time.monotonic() - start
     report.size_bytes = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
