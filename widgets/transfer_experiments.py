@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from .transfer_fit import POINTS, fit_cached
-from .transfer_models import (FINE_TUNE_RATE, HIDDEN_UNITS, LEARNING_RATE, build_autoencoder, build_classifier,
-                              check_frozen, hidden_layers, reuse, set_frozen)
+from .transfer_models import (FINE_TUNE_RATE, LEARNING_RATE, body_units, build_autoencoder, build_classifier,
+                              check_frozen, copy_body, reuse, set_frozen)
 from .transfer_tasks import SOURCE_DIGITS, TARGET_DIGITS, digit_task, loop_task, rotation_task
 
 
@@ -93,13 +93,11 @@ def _carrier(n_classes: int, hidden: tuple, frozen: int, learning_rate: float) -
 def _start_on_carrier(source: str, n_classes: int, frozen: int, seed: int, learning_rate: float) -> keras.Model:
     """The classifier `reuse` would return (same weights, frozen layers and compile), on a shared carrier."""
     body = None if source == "none" else pretrained(source)
-    hidden = HIDDEN_UNITS if body is None else tuple(layer.units for layer in hidden_layers(body))
+    hidden = body_units(body)
     check_frozen(frozen, len(hidden), pretrained=body is not None)
     model = _carrier(n_classes, hidden, frozen, float(learning_rate))
     model.set_weights(_fresh_weights(n_classes, hidden, seed))
-    if body is not None:
-        for new, old in zip(hidden_layers(model), hidden_layers(body)):
-            new.set_weights(old.get_weights())
+    copy_body(body, model)
     keras.utils.set_random_seed(seed)  # as build_classifier leaves it: fit's shuffling reads the global seed
     return model
 
@@ -108,7 +106,7 @@ def _unfrozen(model: keras.Model, fine_tune_rate: float, keep_model: bool, seed:
     """`model` with every layer trainable, compiled at `fine_tune_rate` (a carrier copy when not kept)."""
     if keep_model:
         return set_frozen(model, 0, fine_tune_rate)
-    hidden = tuple(layer.units for layer in hidden_layers(model))
+    hidden = body_units(model)
     tuned = _carrier(model.get_layer("output").units, hidden, 0, float(fine_tune_rate))
     tuned.set_weights(model.get_weights())
     keras.utils.set_random_seed(seed)  # a carrier built just now reseeded: put back the run's global seed

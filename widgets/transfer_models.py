@@ -83,13 +83,23 @@ def reuse(source: Optional[keras.Model], n_classes: int, frozen: int, seed: int 
         (`trainable = False`); the layers above them and the new output layer train.
     The weights are copied, so training the new model never changes `source`.
     """
-    hidden = HIDDEN_UNITS if source is None else tuple(l.units for l in hidden_layers(source))
+    hidden = body_units(source)
     check_frozen(frozen, len(hidden), pretrained=source is not None)
     model = build_classifier(n_classes, hidden, seed=seed, learning_rate=learning_rate)
+    copy_body(source, model)
+    return set_frozen(model, frozen, learning_rate)
+
+
+def body_units(source: Optional[keras.Model]) -> tuple[int, ...]:
+    """The hidden layers' widths of a classifier reusing `source` (None: the default body)."""
+    return HIDDEN_UNITS if source is None else tuple(layer.units for layer in hidden_layers(source))
+
+
+def copy_body(source: Optional[keras.Model], model: keras.Model) -> None:
+    """Copy `source`'s hidden layers' weights into `model`'s (nothing when `source` is None)."""
     if source is not None:
         for new, old in zip(hidden_layers(model), hidden_layers(source)):
             new.set_weights(old.get_weights())
-    return set_frozen(model, frozen, learning_rate)
 
 
 def set_frozen(model: keras.Model, frozen: int, learning_rate: float) -> keras.Model:
