@@ -112,8 +112,8 @@ def prescription_trial(problem: str, config: RunConfig, seeds: Iterable[int]) ->
         t = {"seed": seed, "found": diagnosis.problems, "changes": first.changes if first else {},
              "broken": validation_loss(broken), "fixed": validation_loss(fixed_run) if fixed_run is not None else None,
              "fixed_found": fixed_found, "chance": chance_loss(config, broken.dataset)}
-        t["improved"] = fixed_run is not None and improved(t["broken"], t["fixed"], t["chance"])
-        t["cured"] = fixed_run is not None and cured(problem, t["broken"], t["fixed"], fixed_found, t["chance"])
+        t["improved"] = improved(t["broken"], t["fixed"], t["chance"])  # both False when no fix was tried
+        t["cured"] = cured(problem, t["broken"], t["fixed"], fixed_found, t["chance"])
         trials.append(t)
     return {"trials": trials, "improved": sum(t["improved"] for t in trials),
             "cured": sum(t["cured"] for t in trials), "seeds": len(trials)}
