@@ -30,6 +30,7 @@ SUPPORT = ROOT / "tests" / "support"
 OFFLINE_SITE = SUPPORT / "offline_site"
 sys.path.insert(0, str(SUPPORT))
 
+import kept_executions  # noqa: E402
 import kernel_start  # noqa: E402
 import network_guard  # noqa: E402
 import notebook_outputs  # noqa: E402
@@ -90,13 +91,16 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item):
-    """Keep what each nbval cell showed (tests/support/notebook_outputs.py), pass or fail."""
+    """Keep what each nbval cell showed (tests/support/notebook_outputs.py), pass or fail, and the
+    chapters the site test builds whole (tests/support/kept_executions.py)."""
     try:
         return (yield)
     finally:
         outputs = getattr(item, "test_outputs", None)
         if outputs is not None and hasattr(item, "cell_num"):
             notebook_outputs.record(Path(str(item.fspath)).name, item.cell_num, outputs)
+        if hasattr(item, "cell_num"):
+            kept_executions.after_cell(item)
 
 
 _notebook_seconds: "collections.Counter[str]" = collections.Counter()

@@ -4,12 +4,14 @@ figure boxes, pages and the build's guards.  tests/browser/test_site_in_browser.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import nbformat
 import pytest
 
 import widgets as w
 from widgets.config import ConfigError
-from widgets.site import build, execute, figures, grids, jobs, labview, pages, runcache
+from widgets.site import build, execute, figures, grids, jobs, labview, pages, runcache, snapshot
 from widgets.site.widget_html import StaticWidgets
 
 
@@ -169,3 +171,37 @@ def test_every_chapter_with_a_training_lab_has_its_lab_precomputed():
                 if any(cell.cell_type == "code" and "w.TrainingLab(" in cell.source
                        for cell in nbformat.read(c.notebook, as_version=4).cells)]
     assert len(with_lab) >= 11 and sorted(grids.GRIDS) == with_lab, (with_lab, sorted(grids.GRIDS))
+
+
+def _two_cell_notebook(folder: Path) -> Path:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# A chapter"), nbformat.v4.new_code_cell("1"),
+                                         nbformat.v4.new_code_cell("print('hi')")])
+    path = folder / "98_two_cells.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_an_execution_made_elsewhere_is_kept_as_the_build_reads_it(tmp_path):
+    """The test run hands nbval's executions to the site build this way instead of executing again."""
+    notebook = _two_cell_notebook(tmp_path)
+    state = {"version_major": 2, "version_minor": 0,
+             "state": {"abc": {"model_name": "HTMLModel", "state": {"value": "<b>x</b>", "_esm": "code"}}}}
+    outputs = [[{"output_type": "execute_result", "data": {"text/plain": "1"}, "metadata": {}, "execution_count": 1}],
+               [{"output_type": "stream", "name": "stdout", "text": "hi\n"}]]
+    shown = [{snapshot.MIME_TYPE: {"fig": {"data": []}}}, {snapshot.WIDGET_STATE: state}]
+    nb = execute.assemble(notebook, outputs, shown, {"name": "python", "pygments_lexer": "ipython3"})
+    assert [c.execution_count for c in nb.cells if c.cell_type == "code"] == [1, 2]
+    assert nb.cells[2].outputs[0].text == "hi\n"
+    assert execute.figures(nb) == {"fig": {"data": []}}
+    assert execute.widget_state(nb)["abc"]["state"] == {"value": "<b>x</b>"}, "front-end code is dropped"
+    execute.store(notebook, nb, tmp_path / "cache")
+    again, from_cache = execute.executed(notebook, tmp_path / "cache", say=lambda line: None)
+    assert from_cache and again.cells[1].outputs[0].data["text/plain"] == "1"
+
+
+def test_an_incomplete_execution_made_elsewhere_is_refused(tmp_path):
+    notebook = _two_cell_notebook(tmp_path)
+    with pytest.raises(ValueError, match="outputs for 1 code cells, the notebook has 2"):
+        execute.assemble(notebook, [[]], [], {})
+    with pytest.raises(RuntimeError, match="did not report its widget state"):
+        execute.assemble(notebook, [[], []], [{snapshot.MIME_TYPE: {}}], {})

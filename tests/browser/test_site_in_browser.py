@@ -3,7 +3,9 @@
 The module builds chapters 00 and 01 (01 with its precomputed lab; 00's lab shown as its last figures,
 which keeps 27 more training runs out of the test command) into a temporary folder,
 starting from a copy of the repository's build cache when there is one (.site-cache/: then only what
-changed is executed or trained; from an empty cache this takes a few minutes).  The build runs in a
+changed is executed or trained; from an empty cache this takes a few minutes).  In the whole test
+run, the build takes both chapters as nbval executed them (tests/support/kept_executions.py), so no
+chapter is executed a third time; run alone, this module's build executes them.  The build runs in a
 process of its own under the suite's offline guard.  Every page is opened from file://, and every
 request that is not a local file is blocked and counted: none may be attempted.
 
@@ -27,14 +29,17 @@ import time
 from pathlib import Path
 from typing import Any, Iterator
 
+import nbformat
 import pytest
 
+import kept_executions
 from lab_session import axe_audit
 from labdriver import REPO, UI_TIMEOUT, VIEWPORT, ConsoleLog
+from widgets.site import execute
 
 pytestmark = pytest.mark.browser
 
-CHAPTERS = ("00", "01")
+CHAPTERS = tuple(name[:2] for name in kept_executions.KEPT)
 PRECOMPUTED = ("01",)
 # Where each lab of the test build starts: the config of the chapter's lab cell (widgets/site/grids.py).
 STARTS = {"01": "sigmoid|glorot_uniform|8"}
@@ -70,14 +75,21 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cache = base / "cache"
     if REPO_CACHE.is_dir():  # read the maintainer's cache, never write to it (the run must leave no files)
         shutil.copytree(REPO_CACHE, cache)
+    kept = [p for p in map(kept_executions.path, kept_executions.KEPT) if p is not None and p.is_file()]
+    for path in kept:  # nbval's executions of this run, in the build cache's form
+        execute.store(REPO / "notebooks" / path.name, nbformat.read(path, as_version=4), cache)
     out = base / "out"
     start = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "widgets.site", "build", "--chapters", *CHAPTERS,
                            "--labs", *PRECOMPUTED, "--out", str(out), "--cache", str(cache)],
                           cwd=REPO, capture_output=True, text=True, timeout=BUILD_TIMEOUT)
     print(f"site build of chapters {', '.join(CHAPTERS)}: {time.monotonic() - start:.0f} s "
-          f"({'with' if REPO_CACHE.is_dir() else 'without'} the repository's cache)\n{done.stdout[-2000:]}")
+          f"({'with' if REPO_CACHE.is_dir() else 'without'} the repository's cache; "
+          f"nbval's execution of {', '.join(p.name for p in kept) or 'no chapter'} reused)\n{done.stdout[-2000:]}")
     assert done.returncode == 0, f"the site build failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    if len(kept) == len(kept_executions.KEPT):
+        assert "chapters executed: none" in done.stdout, (
+            f"the build executed chapters although nbval's executions of them were given:\n{done.stdout[-2000:]}")
     return out
 
 

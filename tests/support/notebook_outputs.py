@@ -24,9 +24,9 @@ TEMP_PATH = re.compile(re.escape(tempfile.gettempdir()) + r"/[\w.-]+")  # a fold
 ADDRESS = re.compile(r"\b0x[0-9a-f]+\b")  # a Python object's memory address
 WIDGET = "application/vnd.jupyter.widget-view+json"  # its model id is new in every kernel
 PLOTLY = "application/vnd.plotly.v1+json"
-# Modules whose tests share one costly module-scoped fixture (the static site's build, ~3 min cold):
-# one worker runs all of them, so the fixture is made once.
-ONE_WORKER_MODULES = ("tests/browser/test_site_in_browser.py",)
+# The course site's test, whose one costly fixture (the build) reuses nbval's executions of the
+# chapters it builds (kept_executions.py).
+SITE_TEST = "tests/browser/test_site_in_browser.py"
 
 
 def comparable(outputs: Iterable[Any]) -> list[str]:
@@ -108,21 +108,24 @@ def recorded(notebook: str) -> Optional[list[list[str]]]:
 
 def chapter_scheduler(config: Any, log: Any) -> Any:
     """pytest-xdist's scheduler for this suite: a notebook's nbval cells and its browser Run All
-    are one unit of work, run by one worker in collection order (nbval first); so are the tests of
-    each module in ONE_WORKER_MODULES; every other test is a unit of its own.
+    are one unit of work, run by one worker in collection order (nbval first); the chapters the
+    site test builds and that test's module are one unit together; every other test is a unit of
+    its own.
 
     The browser test compares its execution with what nbval recorded, so it must come after
-    nbval's last cell of that notebook.  (xdist's `--dist loadgroup` would do this by rewriting
+    nbval's last cell of that notebook; the site test builds from nbval's executions, so it must
+    come after them too, in the same run.  (xdist's `--dist loadgroup` would do this by rewriting
     node ids, which pytest 9.2 ignores: pytest-xdist issue #1386.)
     """
     from xdist.scheduler import LoadScopeScheduling
 
+    from kept_executions import KEPT
+
     class ChapterScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             notebook = notebook_of(nodeid)
-            if notebook:
-                return f"chapter {notebook}"
-            module = nodeid.split("::", 1)[0]
-            return module if module in ONE_WORKER_MODULES else nodeid
+            if notebook in KEPT or nodeid.split("::", 1)[0] == SITE_TEST:
+                return "the course site's test and the chapters it builds"
+            return f"chapter {notebook}" if notebook else nodeid
 
     return ChapterScheduling(config, log)

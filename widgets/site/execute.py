@@ -4,6 +4,8 @@ The executed notebook is cached under `cache/notebooks/` by a key of the noteboo
 workbook's code and data, and the library versions (`fingerprint`), so an unchanged chapter is not
 run again.  The kernel's live figures are captured after the last cell (`snapshot`), and the bulky
 front-end code that widget state carries (~5 MB per plotly widget) is dropped before caching.
+An execution made by another runner (nbval, in the test run) can be kept the same way (`assemble`,
+`store`), so that the build does not execute that chapter again.
 """
 
 from __future__ import annotations
@@ -12,16 +14,15 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 import nbformat
 from nbclient import NotebookClient
 
 from . import fingerprint, snapshot
 
-WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+WIDGET_STATE = snapshot.WIDGET_STATE
 CELL_TIMEOUT = 900  # s per cell: a chapter's longest cell takes ~1 min on an idle 2-core machine
-_FRONT_END_CODE = ("_esm", "_css", "_bundle", "_widget_data", "_widget_layout")
 DATA_FOLDER = fingerprint.PACKAGE.parent / "datasets"
 
 
@@ -48,14 +49,21 @@ def executed(notebook: Path, cache: Path, say: Callable[[str], None] = print) ->
     say(f"  executing {notebook.name} (about a minute on 2 cores)")
     start = time.monotonic()
     nb = execute(notebook)
+    store(notebook, nb, cache)
+    say(f"  executed {notebook.name} in {time.monotonic() - start:.0f} s")
+    return nb, False
+
+
+def store(notebook: Path, nb: nbformat.NotebookNode, cache: Path) -> Path:
+    """Keep `nb` in `cache` as the valid execution of `notebook` (replacing older ones); its path."""
+    cached = cached_path(notebook, cache)
     cached.parent.mkdir(parents=True, exist_ok=True)
     for stale in cached.parent.glob(f"{notebook.stem}-*.ipynb"):
         stale.unlink()
     temporary = cached.with_suffix(".tmp")
     nbformat.write(nb, temporary)
     temporary.replace(cached)
-    say(f"  executed {notebook.name} in {time.monotonic() - start:.0f} s")
-    return nb, False
+    return cached
 
 
 def execute(notebook: Path) -> nbformat.NotebookNode:
@@ -79,15 +87,44 @@ def execute(notebook: Path) -> nbformat.NotebookNode:
             else:
                 os.environ["WORKBOOK_PROGRESS_FILE"] = saved
     last = nb.cells.pop()
-    figures = next((o["data"][snapshot.MIME_TYPE] for o in last.get("outputs", [])
-                    if snapshot.MIME_TYPE in o.get("data", {})), None)
+    _finish(notebook, nb, [o.get("data", {}) for o in last.get("outputs", [])])
+    return nb
+
+
+def assemble(notebook: Path, outputs: Sequence[list], after_last_cell: Sequence[Mapping[str, Any]],
+             language_info: Mapping[str, Any]) -> nbformat.NotebookNode:
+    """`notebook` as executed by another runner, in the form `execute` returns.
+
+    outputs: each code cell's outputs, in order (nbformat output dicts).
+    after_last_cell: the data of what the kernel displayed when it then ran snapshot.CELL_SOURCE and
+    snapshot.STATE_SOURCE.
+    language_info: the kernel's, from its kernel_info reply (it picks the code's highlighting).
+    """
+    nb = nbformat.read(notebook, as_version=4)
+    nb.metadata["language_info"] = dict(language_info)
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    if len(outputs) != len(code):
+        raise ValueError(f"{notebook.name}: outputs for {len(outputs)} code cells, the notebook has {len(code)}")
+    for count, (cell, cell_outputs) in enumerate(zip(code, outputs), start=1):  # as Restart and Run All numbers them
+        cell.outputs = [nbformat.from_dict(dict(output)) for output in cell_outputs]
+        cell.execution_count = count
+    state = next((data[WIDGET_STATE] for data in after_last_cell if WIDGET_STATE in data), None)
+    if state is None:
+        raise RuntimeError(f"{notebook.name}: the kernel did not report its widget state")
+    nb.metadata["widgets"] = {WIDGET_STATE: state}
+    _finish(notebook, nb, after_last_cell)
+    return nb
+
+
+def _finish(notebook: Path, nb: nbformat.NotebookNode, displayed: Sequence[Mapping[str, Any]]) -> None:
+    """Put the figures the kernel reported after the last cell (snapshot.MIME_TYPE) into nb's
+    metadata, and drop the front-end code from its widget state."""
+    figures = next((data[snapshot.MIME_TYPE] for data in displayed if snapshot.MIME_TYPE in data), None)
     if figures is None:
-        raise RuntimeError(f"{notebook.name}: the kernel did not report its figures: {last.get('outputs')}")
+        raise RuntimeError(f"{notebook.name}: the kernel did not report its figures: {list(displayed)}")
     nb.metadata["workbook_site"] = {"figures": figures}
     for model in widget_state(nb).values():
-        for key in _FRONT_END_CODE:
-            model.get("state", {}).pop(key, None)
-    return nb
+        snapshot.drop_front_end_code(model)
 
 
 def widget_state(nb: nbformat.NotebookNode) -> dict:
