@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+import kept_executions
 import kernel_start
 import network_guard
 import notebook_outputs
@@ -106,14 +107,10 @@ class _Worker:
         self.shutting_down = True
 
 
-def test_a_chapters_nbval_cells_then_its_browser_run_go_to_one_worker():
-    """The test command's two processes: a chapter's browser run finds nbval's outputs recorded."""
+def _schedule(collection: list[str]) -> list[list[str]]:
+    """What each of two workers runs, in order, under the suite's scheduler."""
     config = type("TwoWorkers", (), {"option": type("Options", (), {"loadscopereorder": True})(),
                                      "getvalue": lambda self, name: ["2*popen"]})()
-    browser = "tests/browser/test_notebooks_in_browser.py::test_chapter_runs_in_jupyterlab[{}]"
-    chapters = ["01_a.ipynb", "02_b.ipynb", "03_c.ipynb"]
-    collection = ([f"notebooks/{c}::Cell {k}" for c in chapters for k in range(4)]  # notebooks first
-                  + [f"tests/test_unit.py::test_{k}" for k in range(6)] + [browser.format(c) for c in chapters])
     scheduler = notebook_outputs.chapter_scheduler(config, None)
     workers = [_Worker("gw0"), _Worker("gw1")]
     for worker in workers:
@@ -126,13 +123,46 @@ def test_a_chapters_nbval_cells_then_its_browser_run_go_to_one_worker():
             for index in [i for i in worker.sent if i not in done]:
                 done.add(index)
                 scheduler.mark_test_complete(worker, index)
-    ran = {id(w): [collection[i] for i in w.sent] for w in workers}
+    ran = [[collection[i] for i in w.sent] for w in workers]
+    assert sorted(t for tests in ran for t in tests) == sorted(collection)
+    return ran
+
+
+def _in_one_worker(ran: list[list[str]], part: str) -> list[str]:
+    """The tests whose id contains `part`, in the order they ran, checking that one worker ran them all."""
+    owners = [tests for tests in ran if any(part in t for t in tests)]
+    assert len(owners) == 1, f"{part} was split between workers"
+    return [t for t in owners[0] if part in t]
+
+
+BROWSER_RUN = "tests/browser/test_notebooks_in_browser.py::test_chapter_runs_in_jupyterlab[{}]"
+
+
+def test_a_chapters_nbval_cells_then_its_browser_run_go_to_one_worker():
+    """The test command's two processes: a chapter's browser run finds nbval's outputs recorded."""
+    chapters = ["02_b.ipynb", "03_c.ipynb", "04_d.ipynb"]
+    ran = _schedule([f"notebooks/{c}::Cell {k}" for c in chapters for k in range(4)]  # notebooks first
+                    + [f"tests/test_unit.py::test_{k}" for k in range(6)] + [BROWSER_RUN.format(c) for c in chapters])
     for chapter in chapters:
-        owner = [w for w in workers if any(chapter in t for t in ran[id(w)])]
-        assert len(owner) == 1, f"{chapter} was split between workers"
-        tests = [t for t in ran[id(owner[0])] if chapter in t]
-        assert tests == [f"notebooks/{chapter}::Cell {k}" for k in range(4)] + [browser.format(chapter)]
-    assert sorted(t for w in workers for t in ran[id(w)]) == sorted(collection)
+        assert _in_one_worker(ran, chapter) == [f"notebooks/{chapter}::Cell {k}" for k in range(4)] + [BROWSER_RUN.format(chapter)]
+
+
+def test_the_site_test_runs_after_the_chapters_it_builds_and_a_shared_fixture_is_made_once():
+    """The site test takes nbval's executions of its chapters (kept_executions.py); a module-scoped
+    fixture such as test_codegen's would be made twice if its tests went to both workers."""
+    kept = list(kept_executions.KEPT)
+    site = [f"{notebook_outputs.SITE_TEST}::test_{k}" for k in range(3)]
+    codegen = [f"tests/test_codegen.py::test_generated_script_trains_like_train[{k}]" for k in range(6)]
+    ran = _schedule([f"notebooks/{c}::Cell {k}" for c in kept for k in range(3)] + ["notebooks/05_e.ipynb::Cell 0"]
+                    + codegen + [f"tests/test_unit.py::test_{k}" for k in range(6)]
+                    + [BROWSER_RUN.format(c) for c in kept] + site)
+    owner = next(tests for tests in ran if site[0] in tests)
+    mine = [t for t in owner if any(part in t for part in kept + site)]
+    assert mine == ([f"notebooks/{c}::Cell {k}" for c in kept for k in range(3)]
+                    + [BROWSER_RUN.format(c) for c in kept] + site)
+    assert _in_one_worker(ran, "tests/test_codegen.py") == codegen
+    assert "tests/test_codegen.py" in notebook_outputs.shared_fixture_modules()
+    assert "tests/test_unit.py" not in notebook_outputs.shared_fixture_modules()
 
 
 def test_a_kernel_that_dies_while_starting_gets_one_more_try_and_no_more():

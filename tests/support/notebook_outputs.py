@@ -27,6 +27,7 @@ PLOTLY = "application/vnd.plotly.v1+json"
 # The course site's test, whose one costly fixture (the build) reuses nbval's executions of the
 # chapters it builds (kept_executions.py).
 SITE_TEST = "tests/browser/test_site_in_browser.py"
+REPO = Path(__file__).resolve().parents[2]
 
 
 def comparable(outputs: Iterable[Any]) -> list[str]:
@@ -106,11 +107,18 @@ def recorded(notebook: str) -> Optional[list[list[str]]]:
     return [cells.get(str(i), []) for i in range(max(map(int, cells)) + 1)] if cells else []
 
 
+def shared_fixture_modules(root: Path = REPO) -> frozenset[str]:
+    """Test modules (paths from `root`) that define a module-scoped fixture: split between two
+    workers, each worker would make it (e.g. test_codegen's 20 trainings and scripts, ~2 min)."""
+    return frozenset(str(path.relative_to(root)) for path in (root / "tests").rglob("test_*.py")
+                     if 'scope="module"' in path.read_text(encoding="utf-8"))
+
+
 def chapter_scheduler(config: Any, log: Any) -> Any:
     """pytest-xdist's scheduler for this suite: a notebook's nbval cells and its browser Run All
     are one unit of work, run by one worker in collection order (nbval first); the chapters the
-    site test builds and that test's module are one unit together; every other test is a unit of
-    its own.
+    site test builds and that test's module are one unit together; so are the tests of a module
+    with a module-scoped fixture (`shared_fixture_modules`); every other test is a unit of its own.
 
     The browser test compares its execution with what nbval recorded, so it must come after
     nbval's last cell of that notebook; the site test builds from nbval's executions, so it must
@@ -121,11 +129,15 @@ def chapter_scheduler(config: Any, log: Any) -> Any:
 
     from kept_executions import KEPT
 
+    shared = shared_fixture_modules()
+
     class ChapterScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            notebook = notebook_of(nodeid)
-            if notebook in KEPT or nodeid.split("::", 1)[0] == SITE_TEST:
+            notebook, module = notebook_of(nodeid), nodeid.split("::", 1)[0]
+            if notebook in KEPT or module == SITE_TEST:
                 return "the course site's test and the chapters it builds"
-            return f"chapter {notebook}" if notebook else nodeid
+            if notebook:
+                return f"chapter {notebook}"
+            return module if module in shared else nodeid
 
     return ChapterScheduling(config, log)
