@@ -32,17 +32,18 @@ def image_grid(images: Sequence[np.ndarray], titles: Sequence[str], title: str, 
     rows = -(-len(images) // columns)
     fig = make_subplots(rows=rows, cols=columns, horizontal_spacing=0.01, vertical_spacing=0.3 / rows,
                         subplot_titles=list(titles))
-    for i, (image, name) in enumerate(zip(images, titles)):
-        fig.add_trace(go.Image(source=_png_uri(image), name=name, hoverinfo="skip"),
-                      row=i // columns + 1, col=i % columns + 1)
-    plots.style(fig, title, "", "", height=int(190 * rows * min(1.0, 4 / columns) + 80))
-    fig.update_xaxes(showticklabels=False, showgrid=False, title_text="")
-    fig.update_yaxes(showticklabels=False, showgrid=False, title_text="")
+    fig.add_traces([go.Image(source=_png_uri(image), name=name, hoverinfo="skip") for image, name in zip(images, titles)],
+                   rows=[i // columns + 1 for i in range(len(images))], cols=[i % columns + 1 for i in range(len(images))])
+    # The axes and subplot titles in the one layout assignment `style` makes: chapter 10's preview
+    # redraws this grid on every slider move, and each plotly update call costs more than the images.
+    made = fig.layout.to_plotly_json()
+    layout: dict = {axis: dict(showticklabels=False, showgrid=False) for axis in made if axis.startswith(("xaxis", "yaxis"))}
+    corner = "" if rows == 1 else str((rows - 1) * columns + 1)  # the axes of the last row's first subplot
     height, width = images[0].shape[:2]
-    fig.update_xaxes(title_text=f"{width} pixels wide", row=rows, col=1)
-    fig.update_yaxes(title_text=f"{height} pixels high", row=rows, col=1)
-    fig.update_annotations(font_size=11)
-    return fig
+    layout["xaxis" + corner]["title"] = dict(text=f"{width} pixels wide")
+    layout["yaxis" + corner]["title"] = dict(text=f"{height} pixels high")
+    layout["annotations"] = [dict(note, font=dict(note.get("font", {}), size=11)) for note in made.get("annotations", [])]
+    return plots.style(fig, title, "", "", height=int(190 * rows * min(1.0, 4 / columns) + 80), layout=layout)
 
 
 def digit_images(x: np.ndarray) -> list[np.ndarray]:
