@@ -357,3 +357,27 @@ def test_batches_refuse_a_bad_batch_size(batch_size):
     with pytest.raises(ValueError, match="batch_size must be a positive integer"):
         tuning.batches(np.zeros((4, 2)), np.zeros(4), batch_size)
 
+
+
+def test_retrains_on_a_cached_twin_score_as_fresh_models_do():
+    def build(rate, dropout):
+        def make():
+            model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(16, activation="relu"),
+                                      keras.layers.Dropout(dropout), keras.layers.Dense(1, activation="sigmoid")])
+            model.compile(optimizer=keras.optimizers.Nadam(rate), loss="binary_crossentropy", metrics=["accuracy"])
+            return model
+        return make
+
+    def fresh(make, seed):
+        keras.backend.clear_session()
+        keras.utils.set_random_seed(seed)
+        history = make().fit(**tuning.fit_inputs(MOONS, 16, seed), epochs=3, verbose=0).history["val_accuracy"]
+        return max(history)
+
+    arms = {"slow": build(1e-3, 0.3), "fast": build(3e-2, 0.3), "no dropout": build(3e-2, 0.0)}
+    table = tuning.paired_scores(arms, MOONS, seeds=[0, 1], epochs=3, batch_size=16)
+    again = tuning.paired_scores(dict(reversed(arms.items())), MOONS, seeds=[1, 0], epochs=3, batch_size=16)
+    for seed in (0, 1):
+        for name, make in arms.items():
+            assert table.loc[seed, name] == again.loc[seed, name] == fresh(make, seed), (seed, name)
+    assert table["slow"].tolist() != table["fast"].tolist()  # the twin takes each arm's own learning rate
