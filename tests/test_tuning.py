@@ -324,3 +324,60 @@ def test_optimism_table_has_a_row_per_search(held_search, search):
     assert 0 < row["top trial wins"] <= 1 and row["winner se"] > 0
     with pytest.raises(ValueError, match="without test rows"):
         tuning.optimism_table([search], ["no test rows"])
+
+
+def _passes(pipeline, count):
+    """The labels of `count` passes over a pipeline, one array per pass."""
+    return [np.concatenate([np.asarray(y) for _, y in pipeline]) for _ in range(count)]
+
+
+def test_training_batches_hold_every_row_once_per_epoch_in_a_seeded_new_order():
+    x = np.arange(40, dtype=np.float32).reshape(20, 2)
+    y = np.arange(20)
+    first, second = _passes(tuning.batches(x, y, 8, shuffle_seed=3), 2)
+    assert sorted(first) == sorted(second) == list(range(20))     # every row once per epoch
+    assert list(first) != list(second) and list(first) != list(range(20))   # a new order each epoch
+    again = _passes(tuning.batches(x, y, 8, shuffle_seed=3), 2)   # a re-run repeats the orders
+    assert [list(p) for p in again] == [list(first), list(second)]
+    other = _passes(tuning.batches(x, y, 8, shuffle_seed=4), 1)[0]
+    assert list(other) != list(first)
+    sizes = [len(batch_y) for _, batch_y in tuning.batches(x, y, 8, shuffle_seed=3)]
+    assert sizes == [8, 8, 4]
+    features, labels = next(iter(tuning.batches(x, y, 8, shuffle_seed=3)))
+    np.testing.assert_array_equal(np.asarray(features)[:, 0], 2 * np.asarray(labels))  # rows stay whole
+
+
+def test_validation_batches_keep_the_rows_in_order():
+    y = np.arange(13)
+    assert [list(p) for p in _passes(tuning.batches(np.zeros((13, 2)), y, 5), 2)] == [list(y), list(y)]
+
+
+@pytest.mark.parametrize("batch_size", [0, 2.5, True])
+def test_batches_refuse_a_bad_batch_size(batch_size):
+    with pytest.raises(ValueError, match="batch_size must be a positive integer"):
+        tuning.batches(np.zeros((4, 2)), np.zeros(4), batch_size)
+
+
+
+def test_retrains_on_a_cached_twin_score_as_fresh_models_do():
+    def build(rate, dropout):
+        def make():
+            model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(16, activation="relu"),
+                                      keras.layers.Dropout(dropout), keras.layers.Dense(1, activation="sigmoid")])
+            model.compile(optimizer=keras.optimizers.Nadam(rate), loss="binary_crossentropy", metrics=["accuracy"])
+            return model
+        return make
+
+    def fresh(make, seed):
+        keras.backend.clear_session()
+        keras.utils.set_random_seed(seed)
+        history = make().fit(**tuning.fit_inputs(MOONS, 16, seed), epochs=3, verbose=0).history["val_accuracy"]
+        return max(history)
+
+    arms = {"slow": build(1e-3, 0.3), "fast": build(3e-2, 0.3), "no dropout": build(3e-2, 0.0)}
+    table = tuning.paired_scores(arms, MOONS, seeds=[0, 1], epochs=3, batch_size=16)
+    again = tuning.paired_scores(dict(reversed(arms.items())), MOONS, seeds=[1, 0], epochs=3, batch_size=16)
+    for seed in (0, 1):
+        for name, make in arms.items():
+            assert table.loc[seed, name] == again.loc[seed, name] == fresh(make, seed), (seed, name)
+    assert table["slow"].tolist() != table["fast"].tolist()  # the twin takes each arm's own learning rate
