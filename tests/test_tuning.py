@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import widgets as w
-from widgets import tuning
+from widgets import tuning, tuning_seeds
 
 MOONS = w.load_dataset("moons", train_fraction=0.3)
 HELD, TEST = tuning.split_test_rows("moons", test_fraction=0.25)
@@ -358,11 +358,11 @@ def test_batches_refuse_a_bad_batch_size(batch_size):
         tuning.batches(np.zeros((4, 2)), np.zeros(4), batch_size)
 
 
-
-def test_retrains_on_a_cached_twin_score_as_fresh_models_do():
-    def build(rate, dropout):
+def test_retrains_on_a_cached_twin_score_as_fresh_models_do(monkeypatch):
+    def build(rate, dropout, batchnorm=False):
         def make():
             model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(16, activation="relu"),
+                                      *([keras.layers.BatchNormalization()] if batchnorm else []),
                                       keras.layers.Dropout(dropout), keras.layers.Dense(1, activation="sigmoid")])
             model.compile(optimizer=keras.optimizers.Nadam(rate), loss="binary_crossentropy", metrics=["accuracy"])
             return model
@@ -374,8 +374,15 @@ def test_retrains_on_a_cached_twin_score_as_fresh_models_do():
         history = make().fit(**tuning.fit_inputs(MOONS, 16, seed), epochs=3, verbose=0).history["val_accuracy"]
         return max(history)
 
-    arms = {"slow": build(1e-3, 0.3), "fast": build(3e-2, 0.3), "no dropout": build(3e-2, 0.0)}
+    def decay(start):  # a schedule is not an optimizer variable: these arms must not share a twin
+        return keras.optimizers.schedules.ExponentialDecay(start, decay_steps=5, decay_rate=0.5)
+
+    arms = {"slow": build(1e-3, 0.3), "fast": build(3e-2, 0.3), "no dropout": build(3e-2, 0.0),
+            "batch norm": build(3e-2, 0.3, batchnorm=True), "decay from 0.3": build(decay(0.3), 0.3),
+            "decay from 1e-4": build(decay(1e-4), 0.3)}
+    monkeypatch.setattr(tuning_seeds, "_TWINS", {})  # none left by earlier tests
     table = tuning.paired_scores(arms, MOONS, seeds=[0, 1], epochs=3, batch_size=16)
+    assert len(tuning_seeds._TWINS) == 5, "slow and fast (fixed rates) share one twin; the other arms do not"
     again = tuning.paired_scores(dict(reversed(arms.items())), MOONS, seeds=[1, 0], epochs=3, batch_size=16)
     for seed in (0, 1):
         for name, make in arms.items():

@@ -1,8 +1,8 @@
 """The batches that chapter 11's searches and retrains train on: `tf.data` pipelines, not arrays.
 
-Given NumPy arrays, every `fit` wraps them in a new input pipeline of Keras's own; TensorFlow traces
-that pipeline's slicing and shuffling functions again for each fit and rebuilds its iterator every
-epoch.  For a few hundred rows that costs about as much as the training itself: fed from the
+Given NumPy arrays, every `fit` wraps them in a new input pipeline of Keras's own (shuffled indices,
+slicing, prefetching), whose functions TensorFlow traces again for each fit and whose heavier
+iterator it starts again every epoch.  For a few hundred rows that costs about as much as the training itself: fed from the
 pipelines below instead, a trial of chapter 11's searches took about half as long (measured on the
 project's 2-core machine).  A search builds its pipelines once and every trial iterates them.
 
@@ -31,8 +31,9 @@ def batches(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle_seed: Optiona
     """The rows (x, y) in batches of `batch_size`, every row once per pass.
 
     With `shuffle_seed` (training rows) each pass comes in a new order, and the sequence of orders
-    is fixed by the seed, so a seeded run repeats exactly; without it (validation rows) the rows
-    keep their order.  Pass `shuffle=False` to `fit`: Keras's own shuffle applies to arrays only.
+    is fixed by the seed (with TensorFlow's global seed, which `keras.utils.set_random_seed` sets),
+    so a seeded run repeats exactly; without it (validation rows) the rows keep their order.
+    Keras ignores `fit(shuffle=...)` for a dataset; `fit_inputs` passes `shuffle=False` to say so.
     """
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batches(batch_size={batch_size!r}): batch_size must be a positive integer")

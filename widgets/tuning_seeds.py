@@ -7,7 +7,7 @@ see the training rows in the same order, so what differs between two arms is the
 
 Tracing Keras's training and validation steps costs about half a second per new model, more than
 training one of these small networks for 8 epochs.  Models of one architecture and compile
-settings (the learning rate aside) therefore train on one cached, compiled twin: it takes the
+settings (a fixed learning rate aside) therefore train on one cached, compiled twin: it takes the
 fresh model's starting weights, random-layer states and optimizer state, and trains exactly as the
 fresh model would (tests/test_tuning.py checks that the scores are the same).
 """
@@ -30,10 +30,13 @@ _TWINS: dict[str, keras.Model] = {}
 
 
 def _twin(model: keras.Model) -> keras.Model:
-    """The cached compiled model of `model`'s architecture and compile settings, learning rate aside."""
+    """The cached compiled model of `model`'s architecture and compile settings, a fixed learning
+    rate aside.  The cache lives as long as the process (one twin per architecture a chapter uses)."""
     settings = model.get_compile_config()
     optimizer = settings["optimizer"]
-    if isinstance(optimizer, dict):  # the learning rate is a variable of the optimizer: set per use
+    # A fixed learning rate is a variable of the optimizer, copied per use; a schedule is not, so
+    # models with different schedules get twins of their own.
+    if isinstance(optimizer, dict) and isinstance(optimizer["config"].get("learning_rate"), (int, float)):
         optimizer = {**optimizer, "config": {k: v for k, v in optimizer["config"].items() if k != "learning_rate"}}
     key = json.dumps([model.get_config(), {**settings, "optimizer": optimizer}], sort_keys=True, default=str)
     if key not in _TWINS:
@@ -55,7 +58,8 @@ def _seeded_curve(build: Callable[[], keras.Model], dataset: Dataset, seed: int,
     model = build()
     model.optimizer.build(model.trainable_variables)  # the optimizer's starting state (moments, step count)
     twin = _twin(model)
-    for mine, fresh in zip(twin.variables + twin.optimizer.variables, model.variables + model.optimizer.variables):
+    for mine, fresh in zip(twin.variables + twin.optimizer.variables, model.variables + model.optimizer.variables,
+                           strict=True):
         mine.assign(fresh)
     return twin.fit(**fit_inputs(dataset, batch_size, seed), epochs=epochs, verbose=0).history[OBJECTIVE]
 
