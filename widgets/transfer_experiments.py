@@ -160,6 +160,7 @@ def compare_starts(starts: Mapping[str, Mapping[str, Any]], labels_per_class: Op
     fine_tune_steps, learning_rate, and steps where a start differs from `steps`).  Within a row
     every start sees the same labelled images and batch order, so the differences along a row are
     the effect of the start, not of the draw.  The pretrained bodies are the same in every row.
+    A run asked for before in this process (same settings and seed) is not trained again.
     """
     def run(kwargs: Mapping[str, Any], seed: int) -> float:
         settings = {"labels_per_class": labels_per_class, "steps": steps, **kwargs, "seed": int(seed)}
