@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from standalone import exec_without_widgets
-from widgets import panel, transfer_fit
+from widgets import panel, transfer_experiments, transfer_fit
 from widgets.data import load_dataset
 from widgets import transfer as T
 
@@ -201,6 +201,19 @@ def test_compare_starts_pairs_the_starts_by_seed():
     fig = T.seeds_figure(table, "title")
     assert [trace.name for trace in fig.data] == ["seed 0", "seed 2", "mean of 2 seeds"]
     assert fig.layout.title.text == "title" and fig.layout.yaxis.title.text
+
+
+def test_compare_starts_trains_a_setting_asked_for_again_only_once():
+    first = T.compare_starts({"scratch": dict(source="none", frozen=0)}, labels_per_class=1, seeds=(5,), steps=20)
+    before = transfer_experiments._final_accuracy.cache_info()
+    # the same run under another name, its arguments in another order (as section 6's table asks for section 4's)
+    again = T.compare_starts({"same run": dict(frozen=0, source="none")}, labels_per_class=1, seeds=(5,), steps=20)
+    after = transfer_experiments._final_accuracy.cache_info()
+    assert (after.hits, after.misses) == (before.hits + 1, before.misses)
+    assert again.loc[5, "same run"] == first.loc[5, "scratch"]
+    other = T.compare_starts({"scratch": dict(source="none", frozen=0)}, labels_per_class=1, seeds=(6,), steps=20)
+    assert transfer_experiments._final_accuracy.cache_info().misses == after.misses + 1  # another seed trains
+    assert other.index.tolist() == [6]
 
 
 # -- figures and lab ---------------------------------------------------------------------------------

@@ -160,11 +160,25 @@ def compare_starts(starts: Mapping[str, Mapping[str, Any]], labels_per_class: Op
     fine_tune_steps, learning_rate, and steps where a start differs from `steps`).  Within a row
     every start sees the same labelled images and batch order, so the differences along a row are
     the effect of the start, not of the draw.  The pretrained bodies are the same in every row.
+    A run asked for before in this process (same settings and seed) is not trained again.
     """
-    rows = {seed: {name: transfer_run(**{"labels_per_class": labels_per_class, "steps": steps, **kwargs},
-                                      seed=seed, points=1, keep_model=False).val_accuracy
-                   for name, kwargs in starts.items()} for seed in seeds}
+    def run(kwargs: Mapping[str, Any], seed: int) -> float:
+        settings = {"labels_per_class": labels_per_class, "steps": steps, **kwargs, "seed": int(seed)}
+        return _final_accuracy(**dict(sorted(settings.items())))  # one cache entry whatever the order
+
+    rows = {seed: {name: run(kwargs, seed) for name, kwargs in starts.items()} for seed in seeds}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("seed")
+
+
+@functools.lru_cache(maxsize=None)
+def _final_accuracy(**settings: Any) -> float:
+    """The final validation accuracy of `transfer_run(**settings)`, trained once per process.
+
+    A run is determined by its settings (the pretrained bodies are fixed per process), and chapter
+    09's tables ask for some of the same runs (section 4's comparison is part of section 6's table),
+    so a setting asked for again is not trained again.
+    """
+    return transfer_run(**settings, points=1, keep_model=False).val_accuracy
 
 
 def freeze_table(sources: Sequence[str] = ("digits 0-4", "autoencoder"),
