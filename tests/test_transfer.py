@@ -211,9 +211,16 @@ def test_compare_starts_trains_a_setting_asked_for_again_only_once():
     after = transfer_experiments._final_accuracy.cache_info()
     assert (after.hits, after.misses) == (before.hits + 1, before.misses)
     assert again.loc[5, "same run"] == first.loc[5, "scratch"]
-    other = T.compare_starts({"scratch": dict(source="none", frozen=0)}, labels_per_class=1, seeds=(6,), steps=20)
-    assert transfer_experiments._final_accuracy.cache_info().misses == after.misses + 1  # another seed trains
-    assert other.index.tolist() == [6]
+    assert first.loc[5, "scratch"] == T.transfer_run("none", 1, 0, steps=20, seed=5, points=1).val_accuracy
+    for changed in (dict(seed=6), dict(steps=21), dict(learning_rate=1e-3), dict(labels_per_class=2),
+                    dict(fine_tune_steps=5), dict(source="autoencoder", frozen=3)):  # each setting trains anew
+        settings = {"source": "none", "frozen": 0, "steps": 20, "labels_per_class": 1, "seed": 5, **changed}
+        seed, labels, steps = settings.pop("seed"), settings.pop("labels_per_class"), settings.pop("steps")
+        misses = transfer_experiments._final_accuracy.cache_info().misses
+        T.compare_starts({"run": settings}, labels_per_class=labels, seeds=(seed,), steps=steps)
+        assert transfer_experiments._final_accuracy.cache_info().misses == misses + 1, changed
+    with pytest.raises(ValueError, match="start 'mine' sets seed=3"):
+        T.compare_starts({"mine": dict(source="none", frozen=0, seed=3)}, labels_per_class=1, seeds=(5,), steps=20)
 
 
 # -- figures and lab ---------------------------------------------------------------------------------

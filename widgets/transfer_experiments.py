@@ -162,6 +162,11 @@ def compare_starts(starts: Mapping[str, Mapping[str, Any]], labels_per_class: Op
     the effect of the start, not of the draw.  The pretrained bodies are the same in every row.
     A run asked for before in this process (same settings and seed) is not trained again.
     """
+    for name, kwargs in starts.items():
+        if "seed" in kwargs:
+            raise ValueError(f"compare_starts: start {name!r} sets seed={kwargs['seed']!r}; the seeds are the "
+                             "rows, given by seeds=")
+
     def run(kwargs: Mapping[str, Any], seed: int) -> float:
         settings = {"labels_per_class": labels_per_class, "steps": steps, **kwargs, "seed": int(seed)}
         return _final_accuracy(**dict(sorted(settings.items())))  # one cache entry whatever the order
