@@ -2,9 +2,9 @@
 
 Given NumPy arrays, every `fit` wraps them in a new input pipeline of Keras's own (shuffled indices,
 slicing, prefetching), whose functions TensorFlow traces again for each fit and whose heavier
-iterator it starts again every epoch.  For a few hundred rows that costs about as much as the training itself: fed from the
-pipelines below instead, a trial of chapter 11's searches took about half as long (measured on the
-project's 2-core machine).  A search builds its pipelines once and every trial iterates them.
+iterator it starts again every epoch.  For a few hundred rows that costs about as much as the
+training itself: fed from the pipelines below instead, a trial of chapter 11's searches took about
+half as long (measured on the project's 2-core machine).  A search builds its pipelines once and every trial iterates them.
 
 The pipelines also skip tf.data's static graph rewrites and its autotuning thread: on ten batches
 of seven numbers a row they cost more, at every epoch's new iterator, than they could save.

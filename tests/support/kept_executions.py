@@ -23,8 +23,8 @@ import notebook_outputs
 KEPT = ("00_start_here.ipynb", "01_vanishing_exploding_gradients.ipynb")
 SNAPSHOT_TIMEOUT = 120  # s: the kernel serializes every figure and widget once
 
-_cells: dict[str, dict[int, list]] = {}  # notebook -> code cell number -> outputs, while nbval runs it
-_failed: set[str] = set()
+# notebook -> code cell number -> its outputs (None: the cell did not run), while nbval runs it
+_cells: dict[str, dict[int, Optional[list]]] = {}
 
 
 def path(notebook: str) -> Optional[Path]:
@@ -39,23 +39,20 @@ def after_cell(item: Any) -> None:
     target = path(name)
     if name not in KEPT or target is None:
         return
-    outputs = item.test_outputs
-    if outputs is None or any(output.get("output_type") == "error" for output in outputs):
-        _failed.add(name)
-    _cells.setdefault(name, {})[item.cell_num] = list(outputs or [])
+    _cells.setdefault(name, {})[item.cell_num] = item.test_outputs
     code_cells = sum(cell.cell_type == "code" for cell in item.parent.nb.cells)
     if item.cell_num != code_cells - 1:
         return
     cells = _cells.pop(name)
-    if name in _failed or sorted(cells) != list(range(code_cells)):
-        _failed.discard(name)
+    ran = [cells.get(i) for i in range(code_cells)]
+    if any(outputs is None or any(o.get("output_type") == "error" for o in outputs) for outputs in ran):
         return
     from widgets.site import execute, snapshot
 
     try:
         displayed = _run_in_kernel(item, snapshot.CELL_SOURCE) + _run_in_kernel(item, snapshot.STATE_SOURCE)
         info = item.parent.kernel.kc.kernel_info(reply=True, timeout=SNAPSHOT_TIMEOUT)["content"]["language_info"]
-        nb = execute.assemble(Path(str(item.fspath)), [cells[i] for i in range(code_cells)], displayed, info)
+        nb = execute.assemble(Path(str(item.fspath)), ran, displayed, info)
     except Exception as error:  # the site build then executes the chapter itself, and meets the same error
         warnings.warn(f"{name}: nbval's execution was not kept for the site test: {error}", stacklevel=1)
         return

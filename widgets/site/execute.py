@@ -108,7 +108,7 @@ def assemble(notebook: Path, outputs: Sequence[list], after_last_cell: Sequence[
     for count, (cell, cell_outputs) in enumerate(zip(code, outputs), start=1):  # as Restart and Run All numbers them
         cell.outputs = [nbformat.from_dict(dict(output)) for output in cell_outputs]
         cell.execution_count = count
-    state = next((data[WIDGET_STATE] for data in after_last_cell if WIDGET_STATE in data), None)
+    state = _reported(after_last_cell, WIDGET_STATE)
     if state is None:
         raise RuntimeError(f"{notebook.name}: the kernel did not report its widget state")
     nb.metadata["widgets"] = {WIDGET_STATE: state}
@@ -119,12 +119,17 @@ def assemble(notebook: Path, outputs: Sequence[list], after_last_cell: Sequence[
 def _finish(notebook: Path, nb: nbformat.NotebookNode, displayed: Sequence[Mapping[str, Any]]) -> None:
     """Put the figures the kernel reported after the last cell (snapshot.MIME_TYPE) into nb's
     metadata, and drop the front-end code from its widget state."""
-    figures = next((data[snapshot.MIME_TYPE] for data in displayed if snapshot.MIME_TYPE in data), None)
+    figures = _reported(displayed, snapshot.MIME_TYPE)
     if figures is None:
         raise RuntimeError(f"{notebook.name}: the kernel did not report its figures: {list(displayed)}")
     nb.metadata["workbook_site"] = {"figures": figures}
     for model in widget_state(nb).values():
         snapshot.drop_front_end_code(model)
+
+
+def _reported(displayed: Sequence[Mapping[str, Any]], mime_type: str) -> Any:
+    """The first displayed data of `mime_type` (None if the kernel displayed none)."""
+    return next((data[mime_type] for data in displayed if mime_type in data), None)
 
 
 def widget_state(nb: nbformat.NotebookNode) -> dict:
