@@ -30,6 +30,7 @@ CONFIG = DEPLOY / "jupyterhub_config.py"
 PROXY = DEPLOY / "node_modules" / ".bin" / "configurable-http-proxy"
 HUB_START_TIMEOUT = 90  # s: the hub answers, proxy included
 REQUEST_TIMEOUT = 30
+KERNEL_CONNECT_TIMEOUT = 120  # s: see Kernel.__init__
 
 
 class HubError(RuntimeError):
@@ -181,8 +182,10 @@ class Kernel:
             raise HubError(f"starting {user}'s kernel answered {status}: {model}")
         self.id = model["id"]
         ws_url = hub.url.replace("http", "ws", 1) + f"/user/{user}/api/kernels/{self.id}/channels"
+        # The server answers the WebSocket's handshake once the new kernel replies, which takes
+        # longer than a plain request while three kernels start on 2 busy cores.
         self.socket = websocket.create_connection(ws_url, header=[f"Authorization: token {token}"],
-                                                  timeout=REQUEST_TIMEOUT)
+                                                  timeout=KERNEL_CONNECT_TIMEOUT)
         self.session = uuid.uuid4().hex
 
     def execute(self, code: str, timeout: float) -> str:

@@ -106,10 +106,14 @@ def test_a_class_on_jupyterhub(hub: Hub) -> None:
                 wait_for(lambda: hub.server_running(name), SPAWN_TIMEOUT, f"{name}'s server starting")
             hub.timings["three spawns"] = time.monotonic() - started
 
-            # Each learner's server is theirs alone: another learner's token is refused.
+            # Each learner's server is theirs alone: another learner's token is refused.  (Asked of
+            # /api/me, which names who the server sees; /api/status lists the kernels, and Jupyter
+            # Server answers 500 if it is asked while a kernel is finishing its start.)
             for name, other in zip(LEARNERS, LEARNERS[1:] + LEARNERS[:1]):
-                assert hub.request("GET", f"/user/{name}/api/status", token=tokens[name])[0] == 200
-                status, _ = hub.request("GET", f"/user/{other}/api/status", token=tokens[name])
+                status, answer = hub.request("GET", f"/user/{name}/api/me", token=tokens[name])
+                assert status == 200, f"{name}'s own server answered {status}: {answer}"
+                assert answer["identity"]["username"] == name, f"{name}'s server sees {answer['identity']}"
+                status, _ = hub.request("GET", f"/user/{other}/api/me", token=tokens[name])
                 assert status == 403, f"{name}'s token on {other}'s server answered {status}, not 403"
 
             results = {name: futures[name].result(timeout=CELL_TIMEOUT * 2) for name in IDLE}
