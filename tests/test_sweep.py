@@ -90,6 +90,30 @@ def test_sweep_cells_shares_models_between_listed_cells(tiny, monkeypatch):
     assert table["seed"].tolist() == [1, 2, 1, 3] and table["batchnorm"].isna().tolist() == [True, True, False, True]
 
 
+def test_reuse_trains_more_seeds_on_a_runs_model_and_gives_it_back(tiny, monkeypatch):
+    # dropout (seed state) and early stopping (restored weights, stop flag) are what a lender must get back
+    from widgets import sweep as sweep_module
+    run = w.train(tiny.replace(dataset="pima", dropout=0.2, early_stopping_patience=0, epochs=8,
+                               learning_rate=0.03), probes=False)
+    state = [v.numpy().copy() for v in [*run.model.variables, *run.model.optimizer.variables]]
+    stopped = run.model.stop_training
+    built = []
+    real = sweep_module.build_for_training
+    monkeypatch.setattr(sweep_module, "build_for_training", lambda c, d: built.append(c) or real(c, d))
+    table = sweep(run.config, seed=[1, 2], measure=_kernel_sizes, reuse=run)
+    assert built == []  # both seeds trained on the run's compiled model
+    for _, row in table.iterrows():
+        again = w.train(run.config.replace(seed=int(row["seed"])), probes=False)
+        _same_as_train(row, again.config)
+        assert math.isclose(row["kernel_sum"], _kernel_sizes(again.model, again.dataset)["kernel_sum"], rel_tol=1e-5)
+    after = [v.numpy() for v in [*run.model.variables, *run.model.optimizer.variables]]
+    assert all((a == b).all() for a, b in zip(state, after)) and run.model.stop_training == stopped
+    sweep(run.config, depth=[1], reuse=run)  # another structure: a model of its own, the run's untouched
+    assert len(built) == 1
+    with pytest.raises(ValueError, match="reuse="):
+        sweep(tiny, seed=[1], reuse=w.Run(config=tiny, dataset=run.dataset))
+
+
 def test_bad_requests_name_the_problem(tiny):
     with pytest.raises(ValueError, match="learning_rat"):
         sweep(tiny, learning_rat=[0.1])

@@ -7,13 +7,16 @@ model, and on a small CPU the tracing costs as much as the training.  `sweep` tr
 final numbers), but reuses one compiled model for every cell that differs only in its initializer,
 learning rate, seed or epoch count: it loads the cell's freshly initialized weights, resets the
 optimizer's state and fits again.  Cells that change the architecture get their own model.
+Given a finished `train` run (`reuse=run`), the cells of its structure train on that run's compiled
+model, which is put back as it was afterwards: more seeds of a run already trained cost no tracing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence
 
 import keras
 import pandas as pd
@@ -22,7 +25,7 @@ from .config import ConfigError, RunConfig, field_names
 from .data import Dataset, load_dataset
 from .model import build_model, steps_per_epoch, targets
 from .schedules import schedule_callbacks
-from .training import (_TRAINING_LOCK, DivergenceGuard, build_for_training, divergence, evaluate_in_one_pass,
+from .training import (_TRAINING_LOCK, DivergenceGuard, Run, build_for_training, divergence, evaluate_in_one_pass,
                        untrained_loss)
 
 # Fields whose change needs neither a new model nor a new trace: they set only the starting weights,
@@ -50,6 +53,21 @@ def _reset_optimizer(optimizer: keras.optimizers.Optimizer, learning_rate: float
             variable.assign(keras.ops.zeros_like(variable))
     if isinstance(rate, keras.Variable):
         rate.assign(learning_rate)
+
+
+@contextlib.contextmanager
+def _lent(model: keras.Model) -> Iterator[keras.Model]:
+    """`model` to train other cells on, then back as it was: every weight (dropout's seed state
+    included), optimizer slot and metric total, and its stop flag."""
+    variables = [*model.variables, *model.optimizer.variables, *model.metrics_variables]
+    saved = [keras.ops.convert_to_numpy(variable) for variable in variables]
+    stop_training = model.stop_training
+    try:
+        yield model
+    finally:
+        for variable, value in zip(variables, saved):
+            variable.assign(value)
+        model.stop_training = stop_training
 
 
 def _train_cell(model: keras.Model, config: RunConfig, dataset: Dataset,
@@ -95,7 +113,7 @@ def _train_cell(model: keras.Model, config: RunConfig, dataset: Dataset,
 
 
 def sweep(base: RunConfig, dataset: Optional[Dataset] = None, measure: Optional[Measure] = None,
-          **axes: Iterable[Any]) -> pd.DataFrame:
+          reuse: Optional[Run] = None, **axes: Iterable[Any]) -> pd.DataFrame:
     """Train `base` once for every combination of the values in `axes`; one row per run.
 
     Each keyword is a RunConfig field and a list of values, e.g.
@@ -112,6 +130,9 @@ def sweep(base: RunConfig, dataset: Optional[Dataset] = None, measure: Optional[
     measure: called as measure(model, dataset) after each cell with the model as `train` would
         return it; the mapping it returns adds columns to that cell's row.  The model is reused
         by the next cell, so measure what you need there and keep no reference to it.
+    reuse: a Run that `train` returned, on this dataset: cells with its structure (they differ from
+        its config only in REUSABLE_FIELDS) train on its compiled model instead of a new one, with
+        the same numbers; the model is put back as the run left it when the sweep ends.
     """
     if not isinstance(base, RunConfig):
         raise TypeError(f"sweep(base): base must be a RunConfig, got {type(base).__name__}")
@@ -126,25 +147,30 @@ def sweep(base: RunConfig, dataset: Optional[Dataset] = None, measure: Optional[
     if empty:
         raise ConfigError(f"sweep: {', '.join(empty)} needs at least one value")
     cells = [dict(zip(values, combo)) for combo in itertools.product(*values.values())]
-    return sweep_cells(base, cells, dataset, measure)
+    return sweep_cells(base, cells, dataset, measure, reuse)
 
 
 def sweep_cells(base: RunConfig, cells: Sequence[Mapping[str, Any]], dataset: Optional[Dataset] = None,
-                measure: Optional[Measure] = None) -> pd.DataFrame:
+                measure: Optional[Measure] = None, reuse: Optional[Run] = None) -> pd.DataFrame:
     """`sweep` over a list of cells instead of a grid: one row per cell, in the order given.
 
     cells: each a mapping of RunConfig fields to the values that cell sets on `base`, e.g.
     `[dict(initializer="he_normal", learning_rate=3.0, seed=1), ...]`.  All cells share the model
     cache, so cells that differ only in REUSABLE_FIELDS are trained on one compiled model.
+    reuse: as in `sweep`.
     """
     if not isinstance(base, RunConfig):
         raise TypeError(f"sweep_cells(base): base must be a RunConfig, got {type(base).__name__}")
     if not cells:
         raise ConfigError("sweep_cells: give at least one cell (a dict of RunConfig fields)")
+    if reuse is not None and reuse.model is None:
+        raise ValueError("sweep: reuse= needs a Run that train() returned with its model (this one has none)")
     configs = [base.replace(**cell) for cell in cells]  # validates every value before any training
     models: dict[RunConfig, keras.Model] = {}
     rows = []
-    with _TRAINING_LOCK:  # seeding is global to Keras: one run at a time, as in train()
+    with _TRAINING_LOCK, contextlib.ExitStack() as stack:  # seeding is global to Keras: one run at a time
+        if reuse is not None:
+            models[_structure_key(reuse.config)] = stack.enter_context(_lent(reuse.model))
         keras.backend.clear_session(free_memory=False)  # as train(): its gc.collect walks every object loaded (~0.3 s)
         for cell, config in zip(cells, configs):
             data = dataset if dataset is not None else load_dataset(
