@@ -112,6 +112,8 @@ def test_reuse_trains_more_seeds_on_a_runs_model_and_gives_it_back(tiny, monkeyp
     assert len(built) == 1
     with pytest.raises(ValueError, match="reuse="):
         sweep(tiny, seed=[1], reuse=w.Run(config=tiny, dataset=run.dataset))
+    with pytest.raises(ValueError, match="another dataset"):
+        sweep(run.config, dataset=w.load_dataset("moons"), seed=[1], reuse=run)
 
 
 def test_bad_requests_name_the_problem(tiny):

@@ -165,6 +165,8 @@ def sweep_cells(base: RunConfig, cells: Sequence[Mapping[str, Any]], dataset: Op
         raise ConfigError("sweep_cells: give at least one cell (a dict of RunConfig fields)")
     if reuse is not None and reuse.model is None:
         raise ValueError("sweep: reuse= needs a Run that train() returned with its model (this one has none)")
+    if reuse is not None and dataset is not None and dataset is not reuse.dataset:
+        raise ValueError("sweep: reuse= is a run on another dataset than dataset=; its model was built for its own")
     configs = [base.replace(**cell) for cell in cells]  # validates every value before any training
     models: dict[RunConfig, keras.Model] = {}
     rows = []
