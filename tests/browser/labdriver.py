@@ -389,10 +389,10 @@ class NotebookPage:
         }""")
         element.wait_for(state="visible")
         element.scroll_into_view_if_needed()
-        try:  # a figure redrawn while out of view was drawn 700 px wide; in view it is refitted
+        try:  # a figure redrawn while out of view was drawn 700 px wide; in view a narrower box refits it
             element.evaluate("""(el) => new Promise((resolve, reject) => {
                 const fits = () => [...el.closest('.jp-Cell').querySelectorAll('.js-plotly-plot')].every(
-                    (p) => !p._fullLayout || p.clientWidth === 0 || Math.abs(p._fullLayout.width - p.clientWidth) <= 2);
+                    (p) => !p._fullLayout || p.clientWidth === 0 || p._fullLayout.width <= p.clientWidth + 2);
                 const started = performance.now();
                 const poll = () => fits() ? resolve() : performance.now() - started > 5000 ? reject() : setTimeout(poll, 50);
                 poll();
