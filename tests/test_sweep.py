@@ -9,10 +9,13 @@ import widgets as w
 from widgets.sweep import sweep, sweep_cells
 
 
-def _same_as_train(row, config):
+def _same_as_train(row, config) -> w.Run:
+    """Train `config` as `train` does, check the row's final numbers against it, and return the run
+    (so a test that also looks at the run's model or epochs does not train it a second time)."""
     run = w.train(config, probes=False)
     for column in ("loss", "accuracy", "val_loss", "val_accuracy"):
         assert math.isclose(row[column], run.final(column), rel_tol=1e-6, abs_tol=1e-7), (column, config)
+    return run
 
 
 def test_cells_sharing_a_model_match_fresh_train_runs(tiny):
@@ -40,8 +43,7 @@ def test_early_stopping_and_plateau_cells_match_train(tiny):
     cells = [(p, s) for p in patiences for s in schedules]  # the sweep's row order
     for (patience, schedule), (_, row) in zip(cells, table.iterrows()):
         config = base.replace(early_stopping_patience=patience, schedule=schedule)
-        _same_as_train(row, config)
-        assert row["epochs_done"] == w.train(config, probes=False).epochs_done
+        assert row["epochs_done"] == _same_as_train(row, config).epochs_done
     assert table["epochs_done"].min() < base.epochs  # patience 0 did stop early
 
 
@@ -70,8 +72,7 @@ def test_measure_sees_the_model_train_returns(tiny):
     table = sweep_cells(base, cells, measure=_kernel_sizes)
     assert [c for c in table.columns if c in ("seed", "early_stopping_patience")] == ["seed", "early_stopping_patience"]
     for cell, (_, row) in zip(cells, table.iterrows()):
-        run = w.train(base.replace(**cell), probes=False)
-        _same_as_train(row, run.config)
+        run = _same_as_train(row, base.replace(**cell))
         expected = _kernel_sizes(run.model, run.dataset)
         for column, value in expected.items():
             assert math.isclose(row[column], value, rel_tol=1e-5), (column, cell)
@@ -103,8 +104,7 @@ def test_reuse_trains_more_seeds_on_a_runs_model_and_gives_it_back(tiny, monkeyp
     table = sweep(run.config, seed=[1, 2], measure=_kernel_sizes, reuse=run)
     assert built == []  # both seeds trained on the run's compiled model
     for _, row in table.iterrows():
-        again = w.train(run.config.replace(seed=int(row["seed"])), probes=False)
-        _same_as_train(row, again.config)
+        again = _same_as_train(row, run.config.replace(seed=int(row["seed"])))
         assert math.isclose(row["kernel_sum"], _kernel_sizes(again.model, again.dataset)["kernel_sum"], rel_tol=1e-5)
     after = [v.numpy() for v in [*run.model.variables, *run.model.optimizer.variables]]
     assert all((a == b).all() for a, b in zip(state, after)) and run.model.stop_training == stopped

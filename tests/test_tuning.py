@@ -77,9 +77,15 @@ def test_bayesian_at_the_same_trials_costs_the_same_epochs(search):
     assert list(table.index) == ["random (seed 0)", "bayesian (seed 0)"]
 
 
-def test_hyperband_budget_counts_each_trials_own_epochs():
-    result = tuning.run_search(build_small, MOONS, method="hyperband", epochs=3, batch_size=64, seed=0,
-                               keep_best_model=False)
+@pytest.fixture(scope="module")
+def hyperband_search() -> tuning.SearchResult:
+    """One Hyperband search (max_epochs 3, factor 3) with test rows: its budget, its plan and its test
+    scores are each checked below."""
+    return tuning.run_search(build_small, HELD, method="hyperband", epochs=3, batch_size=32, seed=1, test=TEST)
+
+
+def test_hyperband_budget_counts_each_trials_own_epochs(hyperband_search):
+    result = hyperband_search
     assert set(result.table["epochs"]) <= {1, 2, 3}  # fresh trials of 1 or 3 epochs, resumed ones 2
     assert result.epochs_trained == result.table["epochs"].sum()
     assert len(result.table) > 3  # Hyperband tries many short runs first
@@ -134,10 +140,16 @@ def test_test_score_is_the_kept_models_accuracy(held_search):
     assert abs(tuning.accuracy(model, TEST) - evaluated) < 1e-6
 
 
-@pytest.mark.parametrize("kwargs", [dict(executions_per_trial=2), dict(method="hyperband")])
-def test_test_scores_follow_the_kept_model_with_executions_and_hyperband(kwargs):
-    result = tuning.run_search(build_small, HELD, max_trials=2, epochs=3, batch_size=32, seed=1, test=TEST,
-                               **kwargs)
+@pytest.fixture(scope="module")
+def executions_search() -> tuning.SearchResult:
+    """A search that trains every trial twice; keras-tuner keeps the best single execution and epoch."""
+    return tuning.run_search(build_small, HELD, max_trials=2, epochs=3, batch_size=32, seed=1, test=TEST,
+                             executions_per_trial=2)
+
+
+@pytest.mark.parametrize("searched", ["executions_search", "hyperband_search"])
+def test_test_scores_follow_the_kept_model_with_executions_and_hyperband(searched, request):
+    result = request.getfixturevalue(searched)
     assert len(result.test_scores) == len(result.table)
     evaluated = result.best_model.evaluate(TEST.x, TEST.y, verbose=0, return_dict=True)["accuracy"]
     assert abs(evaluated - result.best_test_score) < 1e-6
@@ -175,10 +187,9 @@ def test_hyperband_plan_is_keras_tuners_arithmetic(max_epochs, factor):
     assert list(zip(plan["bracket"], plan["round"], plan["trials"], plan["to epoch"])) == expected
 
 
-def test_hyperband_plan_matches_a_real_search():
+def test_hyperband_plan_matches_a_real_search(hyperband_search):
     plan = tuning.hyperband_plan(3, 3)
-    result = tuning.run_search(build_small, MOONS, method="hyperband", epochs=3, batch_size=64, seed=0,
-                               keep_best_model=False)
+    result = hyperband_search
     assert len(result.table) == plan["trials"].sum()
     assert result.epochs_trained == plan["epochs trained"].sum()
 
@@ -369,7 +380,7 @@ def test_retrains_on_a_cached_twin_score_as_fresh_models_do(monkeypatch):
         return make
 
     def fresh(make, seed):
-        keras.backend.clear_session()
+        keras.backend.clear_session(free_memory=False)  # a full garbage collection changes no number
         keras.utils.set_random_seed(seed)
         history = make().fit(**tuning.fit_inputs(MOONS, 16, seed), epochs=3, verbose=0).history["val_accuracy"]
         return max(history)
