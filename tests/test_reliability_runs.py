@@ -174,7 +174,8 @@ class _CountingTrain:
 def test_clicking_train_while_a_run_goes_does_not_start_a_second(short, monkeypatch):
     counter = _CountingTrain()
     monkeypatch.setattr(lab_module, "train", counter)
-    lab = w.TrainingLab(short, controls=("activation",))
+    # One epoch is enough: the clicks and lab.run() come while the first run builds and traces its model.
+    lab = w.TrainingLab(short.replace(epochs=1), controls=("activation",))
     try:
         for _ in range(3):  # an impatient triple click
             lab.train_button.click()

@@ -137,7 +137,7 @@ def augment(image: np.ndarray, settings: Mapping[str, float], copies: int = 7, s
     settings = check_settings(settings)
     batch = np.repeat(np.asarray(image, np.float32)[None], copies, axis=0)
     for name, aug in AUGMENTATIONS.items():
-        layers = aug.build(settings[name], seed=seed + 101 * len(name))
+        layers = _fresh_layers(name, settings[name], seed + 101 * len(name))
         if not layers:
             continue
         if name == "crop":
@@ -146,6 +146,24 @@ def augment(image: np.ndarray, settings: Mapping[str, float], copies: int = 7, s
         else:
             batch = np.asarray(layers[0](batch, training=True))
     return np.clip(batch, 0.0, 1.0)
+
+
+@functools.lru_cache(maxsize=64)
+def _built_layers(name: str, value: float, seed: int) -> tuple[tuple[keras.layers.Layer, ...], tuple[np.ndarray, ...]]:
+    """`AUGMENTATIONS[name].build(value, seed)` and the layers' variables as built (their random
+    generators' seeds): the preview's redraws ask for the same few layers again and again, and
+    building them took a fifth of each redraw's `augment`."""
+    layers = tuple(AUGMENTATIONS[name].build(value, seed=seed))
+    return layers, tuple(np.array(v) for layer in layers for v in layer.variables)
+
+
+def _fresh_layers(name: str, value: float, seed: int) -> tuple[keras.layers.Layer, ...]:
+    """The layers of `_built_layers`, their variables reset to those of freshly built ones, so that
+    they draw exactly what new layers would."""
+    layers, built = _built_layers(name, value, seed)
+    for variable, start in zip([v for layer in layers for v in layer.variables], built):
+        variable.assign(start)
+    return layers
 
 
 def preview_figure(original: np.ndarray, copies: np.ndarray, title: str, columns: int = 4) -> go.Figure:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import functools
 import io
+import json
 from typing import Sequence
 
 import numpy as np
@@ -18,10 +20,32 @@ from .transfer_tasks import IMAGE_SIDE
 
 def _png_uri(image: np.ndarray) -> str:
     """A PNG data URI of an image of floats in [0, 1] (grey HxW or colour HxWx3)."""
+    pixels = np.round(image * 255).astype(np.uint8)
+    return _encoded_png(pixels.tobytes(), pixels.shape)
+
+
+@functools.lru_cache(maxsize=32)
+def _encoded_png(pixels: bytes, shape: tuple[int, ...]) -> str:
+    """`_png_uri` of 8-bit pixels, remembered: encoding costs more than the rest of a grid, and
+    chapter 10's preview shows the same original (and unchanged copies) on every redraw."""
     from PIL import Image
     buffer = io.BytesIO()
-    Image.fromarray(np.round(image * 255).astype(np.uint8)).save(buffer, format="PNG")
+    Image.fromarray(np.frombuffer(pixels, np.uint8).reshape(shape)).save(buffer, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+@functools.lru_cache(maxsize=16)
+def _grid_layout(titles: tuple[str, ...], columns: int) -> str:
+    """The layout `make_subplots` makes for a grid of these titled subplots, as JSON.
+
+    Chapter 10's preview redraws the same grid on every control move, and `make_subplots` cost about
+    as much as its images; kept as text so that no caller can change the cached layout."""
+    rows = -(-len(titles) // columns)
+    fig = make_subplots(rows=rows, cols=columns, horizontal_spacing=0.01, vertical_spacing=0.3 / rows,
+                        subplot_titles=list(titles))
+    made = fig.layout.to_plotly_json()
+    made.pop("template", None)  # `plots.style` sets the workbook's own
+    return json.dumps(made)
 
 
 def image_grid(images: Sequence[np.ndarray], titles: Sequence[str], title: str, columns: int = 4) -> go.Figure:
@@ -30,13 +54,14 @@ def image_grid(images: Sequence[np.ndarray], titles: Sequence[str], title: str, 
         raise ValueError(f"image_grid: {len(images)} images but {len(titles)} titles")
     columns = min(columns, len(images))
     rows = -(-len(images) // columns)
-    fig = make_subplots(rows=rows, cols=columns, horizontal_spacing=0.01, vertical_spacing=0.3 / rows,
-                        subplot_titles=list(titles))
-    fig.add_traces([go.Image(source=_png_uri(image), name=name, hoverinfo="skip") for image, name in zip(images, titles)],
-                   rows=[i // columns + 1 for i in range(len(images))], cols=[i % columns + 1 for i in range(len(images))])
+    made = json.loads(_grid_layout(tuple(titles), columns))
+    # Subplot i (from 0, row by row) has the axes x{i+1} and y{i+1}; the first ones are x and y.
+    axes = [("" if i == 0 else str(i + 1)) for i in range(len(images))]
+    fig = go.Figure([go.Image(source=_png_uri(image), name=name, hoverinfo="skip", xaxis="x" + axis, yaxis="y" + axis)
+                     for image, name, axis in zip(images, titles, axes)],
+                    layout=dict(made, template="none"))  # not plotly's default, which `style` replaces at once
     # The axes and subplot titles in the one layout assignment `style` makes: chapter 10's preview
     # redraws this grid on every slider move, and each plotly update call costs more than the images.
-    made = fig.layout.to_plotly_json()
     layout: dict = {axis: dict(showticklabels=False, showgrid=False) for axis in made if axis.startswith(("xaxis", "yaxis"))}
     corner = "" if rows == 1 else str((rows - 1) * columns + 1)  # the axes of the last row's first subplot
     height, width = images[0].shape[:2]
