@@ -21,13 +21,10 @@ from widgets import augment, panel, surfaces, transfer
 
 pytestmark = pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="reads Linux's /proc")
 
-# Short runs, so that 30 of them fit in CI; the per-run cost that could leak (a model, its traced
-# train/test functions, the probes, the figures' traces) is there all the same.
+# Short runs: what a run could leave behind (a model, its traced train/test functions, the probes,
+# the figures' traces) is made once per run, not once per epoch, so it is there all the same.
 SHORT = w.RunConfig(depth=2, width=8, epochs=2, batch_size=128)
-# The thirty runs in a row take one epoch each: what a run could leave behind is made once per run
-# (the model, its traced train/test functions, the probes, the figures' traces), not once per epoch,
-# and a second epoch made each run ~20 % slower.
-ONE_EPOCH = SHORT.replace(epochs=1)
+ONE_EPOCH = SHORT.replace(epochs=1)  # the thirty runs in a row: a second epoch made each ~20 % slower
 RUNS = 30
 MAX_RSS_GROWTH_MB = 100
 # One run leaves ~8000 unreachable objects (its model and traced graphs hold reference cycles); the
